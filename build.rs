@@ -1,0 +1,127 @@
+//! Build script: provision ONNX Runtime the way `ort`'s `download-binaries` + `copy-dylibs` would,
+//! but from the PyPI `onnxruntime` wheel (the only registry this project may reach).
+//!
+//! 1. Find the shared library: `KINDRED_ORT_LIB` / `ORT_DYLIB_PATH` if set, else the per-user cache
+//!    (`$KINDRED_CACHE_DIR` or `$XDG_CACHE_HOME/kindred` or `~/.cache/kindred`).
+//! 2. If it is not cached, `pip download` the pinned wheel and extract `libonnxruntime.so.*` from it.
+//! 3. Copy it next to the binaries (`target/<profile>/libonnxruntime.so`), so `target/release/kindred`
+//!    works on its own and `cargo test` finds it too.
+//!
+//! Any failure is a build *warning*, not an error: the binary still builds and explains at run time
+//! exactly how to provide the library (see `src/runtime.rs`).
+
+use std::env;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Pinned ONNX Runtime release; must match `ort`'s API level (`api-31`) and `src/runtime.rs`.
+const ORT_VERSION: &str = "1.31.1";
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    for var in ["KINDRED_ORT_LIB", "ORT_DYLIB_PATH", "KINDRED_CACHE_DIR", "KINDRED_SKIP_ORT_FETCH"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rustc-env=KINDRED_ORT_VERSION={ORT_VERSION}");
+    if !cfg!(target_os = "linux") {
+        println!("cargo:warning=automatic ONNX Runtime provisioning is implemented for Linux only; set KINDRED_ORT_LIB at run time");
+        return;
+    }
+    match provision() {
+        Ok(lib) => {
+            println!("cargo:rustc-env=KINDRED_ORT_BUILD_LIB={}", lib.display());
+            if let Err(e) = copy_next_to_binaries(&lib) {
+                println!("cargo:warning=could not copy ONNX Runtime next to the binaries: {e}");
+            }
+        }
+        Err(e) => println!(
+            "cargo:warning=ONNX Runtime {ORT_VERSION} was not provisioned ({e}); run scripts/fetch-onnxruntime.sh or set KINDRED_ORT_LIB"
+        ),
+    }
+}
+
+fn provision() -> Result<PathBuf, String> {
+    for var in ["KINDRED_ORT_LIB", "ORT_DYLIB_PATH"] {
+        if let Some(p) = env::var_os(var).filter(|v| !v.is_empty()) {
+            let p = PathBuf::from(p);
+            return if p.is_file() { Ok(p) } else { Err(format!("{var}={} is not a file", p.display())) };
+        }
+    }
+    let dir = cache_dir()?.join(format!("onnxruntime-{ORT_VERSION}"));
+    let lib = dir.join(format!("libonnxruntime.so.{ORT_VERSION}"));
+    if lib.is_file() {
+        return Ok(lib);
+    }
+    if env::var_os("KINDRED_SKIP_ORT_FETCH").is_some() {
+        return Err("not cached and KINDRED_SKIP_ORT_FETCH is set".into());
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let wheel = download_wheel(&dir)?;
+    extract_library(&wheel, &lib)?;
+    let _ = fs::remove_file(&wheel); // the wheel is 24 MB and no longer needed
+    Ok(lib)
+}
+
+fn cache_dir() -> Result<PathBuf, String> {
+    if let Some(d) = env::var_os("KINDRED_CACHE_DIR") {
+        return Ok(PathBuf::from(d));
+    }
+    if let Some(d) = env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d).join("kindred"));
+    }
+    env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/kindred")).ok_or_else(|| "no HOME".into())
+}
+
+/// `pip download` the wheel for this platform (any CPython tag carries the same library).
+fn download_wheel(dir: &Path) -> Result<PathBuf, String> {
+    let spec = format!("onnxruntime=={ORT_VERSION}");
+    let mut last_err = String::from("no python3/pip found");
+    for (prog, pre) in [("python3", &["-m", "pip"][..]), ("pip3", &[][..]), ("pip", &[][..])] {
+        let out = Command::new(prog)
+            .args(pre)
+            .args(["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q", "-d"])
+            .arg(dir)
+            .arg(&spec)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                return fs::read_dir(dir)
+                    .map_err(|e| e.to_string())?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .find(|p| p.extension().is_some_and(|x| x == "whl"))
+                    .ok_or_else(|| "pip reported success but left no wheel".into());
+            }
+            Ok(o) => last_err = format!("{prog} failed: {}", String::from_utf8_lossy(&o.stderr).trim()),
+            Err(e) => last_err = format!("{prog}: {e}"),
+        }
+    }
+    Err(last_err)
+}
+
+fn extract_library(wheel: &Path, dest: &Path) -> Result<(), String> {
+    let file = fs::File::open(wheel).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| e.to_string())?;
+    let name = format!("onnxruntime/capi/libonnxruntime.so.{ORT_VERSION}");
+    let mut entry = zip.by_name(&name).map_err(|e| format!("{name} not in wheel: {e}"))?;
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    let tmp = dest.with_extension("partial");
+    fs::write(&tmp, &bytes).map_err(|e| e.to_string())?;
+    fs::rename(&tmp, dest).map_err(|e| e.to_string())
+}
+
+/// `OUT_DIR` is `target/<profile>/build/<pkg>-<hash>/out`: the profile directory is three levels up.
+fn copy_next_to_binaries(lib: &Path) -> Result<(), String> {
+    let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("no OUT_DIR")?);
+    let profile_dir = out.ancestors().nth(3).ok_or("unexpected OUT_DIR layout")?;
+    let dest = profile_dir.join("libonnxruntime.so");
+    let src_len = fs::metadata(lib).map_err(|e| e.to_string())?.len();
+    if fs::metadata(&dest).is_ok_and(|m| m.len() == src_len) {
+        return Ok(());
+    }
+    let tmp = profile_dir.join("libonnxruntime.so.partial");
+    fs::copy(lib, &tmp).map_err(|e| e.to_string())?;
+    fs::rename(&tmp, &dest).map_err(|e| e.to_string())
+}

@@ -1,0 +1,590 @@
+//! The catalog: one SQLite file (WAL) that is the source of truth for a library. Artworks, their
+//! vectors (tagged with the model that made them), palettes and thumbnails. Everything else in a
+//! library directory is derived from it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+
+use crate::colour::Swatch;
+use crate::features::{Aspect, Embedding};
+use crate::model::ModelId;
+
+/// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
+pub type ArtworkId = i64;
+
+/// Schema migrations; entry `i` upgrades a catalog from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE artworks (
+    id        INTEGER PRIMARY KEY,
+    path      BLOB NOT NULL UNIQUE,   -- OS path bytes: names need not be UTF-8
+    size      INTEGER NOT NULL,
+    mtime_ns  INTEGER NOT NULL,
+    hash      BLOB,                   -- blake3 of the content
+    width     INTEGER,
+    height    INTEGER,
+    format    TEXT,
+    status    INTEGER NOT NULL,       -- 0 ok, 1 failed, 2 missing
+    error     TEXT,
+    updated   INTEGER NOT NULL        -- unix seconds
+);
+CREATE INDEX artworks_hash ON artworks(hash);
+CREATE TABLE embeddings (
+    artwork_id INTEGER PRIMARY KEY REFERENCES artworks(id) ON DELETE CASCADE,
+    model      TEXT NOT NULL,
+    colour     BLOB NOT NULL,         -- little-endian f32
+    texture    BLOB NOT NULL,
+    shape      BLOB NOT NULL,
+    palette    TEXT NOT NULL          -- JSON array of swatches
+);
+CREATE TABLE thumbnails (
+    artwork_id INTEGER PRIMARY KEY REFERENCES artworks(id) ON DELETE CASCADE,
+    jpeg       BLOB NOT NULL
+);
+"#];
+
+/// State of a catalogued file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Decoded and embedded.
+    Ok,
+    /// Could not be read or decoded; `error` says why.
+    Failed,
+    /// Was catalogued, no longer found at its path.
+    Missing,
+}
+
+impl Status {
+    fn code(self) -> i64 {
+        match self {
+            Status::Ok => 0,
+            Status::Failed => 1,
+            Status::Missing => 2,
+        }
+    }
+    fn from_code(code: i64) -> Result<Self> {
+        Ok(match code {
+            0 => Status::Ok,
+            1 => Status::Failed,
+            2 => Status::Missing,
+            other => bail!("corrupt catalog record: unknown status {other}"),
+        })
+    }
+}
+
+/// One catalogued file.
+#[derive(Clone, Debug)]
+pub struct Artwork {
+    /// Identifier.
+    pub id: ArtworkId,
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size in bytes when catalogued.
+    pub size: u64,
+    /// Modification time (ns since the epoch) when catalogued.
+    pub mtime_ns: i64,
+    /// Oriented pixel width, if decoded.
+    pub width: Option<u32>,
+    /// Oriented pixel height, if decoded.
+    pub height: Option<u32>,
+    /// Sniffed format, if known.
+    pub format: Option<String>,
+    /// Current state.
+    pub status: Status,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What the importer needs to know about a catalogued path to decide whether to redo it.
+#[derive(Clone, Copy, Debug)]
+pub struct FileState {
+    /// Identifier.
+    pub id: ArtworkId,
+    /// Size when catalogued.
+    pub size: u64,
+    /// Modification time when catalogued.
+    pub mtime_ns: i64,
+    /// State.
+    pub status: Status,
+    /// Whether vectors from the current model exist.
+    pub embedded: bool,
+}
+
+/// Counts for `kindred info` and the status bar.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Counts {
+    /// Artworks with current vectors.
+    pub ok: u64,
+    /// Files that could not be read or decoded.
+    pub failed: u64,
+    /// Files no longer found.
+    pub missing: u64,
+    /// Artworks whose vectors come from another model and await re-embedding.
+    pub stale: u64,
+}
+
+/// Fields written for a successfully processed file.
+pub struct NewArtwork<'a> {
+    /// Absolute path.
+    pub path: &'a Path,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns.
+    pub mtime_ns: i64,
+    /// blake3 of the content.
+    pub hash: &'a [u8; 32],
+    /// Oriented width.
+    pub width: u32,
+    /// Oriented height.
+    pub height: u32,
+    /// Sniffed format name.
+    pub format: &'a str,
+}
+
+/// An open catalog.
+pub struct Catalog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens (creating and migrating if needed) the catalog at `path` for reading and writing.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).with_context(|| format!("opening catalog {}", path.display()))?;
+        let mut cat = Self { conn, path: path.to_path_buf() };
+        cat.setup(true).map_err(|e| cat.explain(e))?;
+        Ok(cat)
+    }
+
+    /// Opens an existing catalog read-only (a read-only library directory, a second process).
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("opening catalog {} read-only", path.display()))?;
+        let mut cat = Self { conn, path: path.to_path_buf() };
+        cat.setup(false).map_err(|e| cat.explain(e))?;
+        Ok(cat)
+    }
+
+    /// Path of the catalog file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn setup(&mut self, writable: bool) -> Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if version > MIGRATIONS.len() {
+            bail!("catalog schema version {version} is newer than this Kindred understands ({})", MIGRATIONS.len());
+        }
+        if !writable {
+            if version < MIGRATIONS.len() {
+                bail!("catalog needs an upgrade (schema {version}) but is read-only");
+            }
+            return Ok(());
+        }
+        self.conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql).with_context(|| format!("migrating catalog to schema {}", i + 1))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Turns SQLite's "not a database" into advice the user can act on.
+    fn explain(&self, e: anyhow::Error) -> anyhow::Error {
+        let corrupt = e.chain().any(|c| {
+            c.downcast_ref::<rusqlite::Error>().and_then(|e| e.sqlite_error_code()).is_some_and(|code| {
+                matches!(code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+            })
+        });
+        if corrupt {
+            return anyhow!(
+                "catalog {} is damaged ({e:#}); restore it from a backup, or move it aside and run `kindred import` \
+                 again to rebuild the library",
+                self.path.display()
+            );
+        }
+        e.context(format!("catalog {}", self.path.display()))
+    }
+
+    /// Reads a `meta` value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Writes a `meta` value.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", [key, value])?;
+        Ok(())
+    }
+
+    /// Counter bumped by every write that changes what the index must contain.
+    pub fn generation(&self) -> Result<u64> {
+        Ok(self.meta("generation")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Starts a batch of writes, committed together.
+    pub fn writer(&mut self) -> Result<Writer<'_>> {
+        Ok(Writer { tx: self.conn.transaction()?, changed: false })
+    }
+
+    /// Counts by status, relative to the current model.
+    pub fn counts(&self, model: &ModelId) -> Result<Counts> {
+        let mut c = Counts::default();
+        let mut stmt = self.conn.prepare(
+            "SELECT a.status, e.model = ?1, count(*) FROM artworks a
+             LEFT JOIN embeddings e ON e.artwork_id = a.id GROUP BY 1, 2",
+        )?;
+        let rows = stmt.query_map([&model.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<bool>>(1)?, r.get::<_, i64>(2)? as u64)))?;
+        for row in rows {
+            let (status, current, n) = row?;
+            match (Status::from_code(status)?, current) {
+                (Status::Ok, Some(true)) => c.ok += n,
+                (Status::Ok, _) => c.stale += n,
+                (Status::Failed, _) => c.failed += n,
+                (Status::Missing, _) => c.missing += n,
+            }
+        }
+        Ok(c)
+    }
+
+    /// Per-path state of every catalogued file (for incremental import).
+    pub fn file_states(&self, model: &ModelId) -> Result<HashMap<PathBuf, FileState>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, a.path, a.size, a.mtime_ns, a.status, e.model = ?1
+             FROM artworks a LEFT JOIN embeddings e ON e.artwork_id = a.id",
+        )?;
+        let rows = stmt.query_map([&model.0], |r| {
+            Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<bool>>(5)?))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, path, size, mtime_ns, status, current) = row?;
+            let state = FileState { id, size: size as u64, mtime_ns, status: Status::from_code(status)?, embedded: current == Some(true) };
+            out.insert(path_from_bytes(path), state);
+        }
+        Ok(out)
+    }
+
+    /// Artworks with current vectors, grouped by content hash (for moved-file and duplicate detection).
+    pub fn embedded_by_hash(&self, model: &ModelId) -> Result<HashMap<[u8; 32], Vec<ArtworkId>>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.hash, a.id FROM artworks a JOIN embeddings e ON e.artwork_id = a.id
+             WHERE e.model = ?1 AND a.hash IS NOT NULL",
+        )?;
+        let mut out: HashMap<[u8; 32], Vec<ArtworkId>> = HashMap::new();
+        for row in stmt.query_map([&model.0], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?)))? {
+            let (hash, id) = row?;
+            if let Ok(h) = <[u8; 32]>::try_from(hash.as_slice()) {
+                out.entry(h).or_default().push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One artwork by id.
+    pub fn artwork(&self, id: ArtworkId) -> Result<Option<Artwork>> {
+        self.query_artworks("WHERE id = ?1", [id]).map(|mut v| v.pop())
+    }
+
+    /// One artwork by path.
+    pub fn artwork_by_path(&self, path: &Path) -> Result<Option<Artwork>> {
+        self.query_artworks("WHERE path = ?1", [path_to_bytes(path)]).map(|mut v| v.pop())
+    }
+
+    /// All artworks with a given status, ordered by path.
+    pub fn artworks_with_status(&self, status: Status) -> Result<Vec<Artwork>> {
+        self.query_artworks("WHERE status = ?1 ORDER BY path", [status.code()])
+    }
+
+    fn query_artworks<P: rusqlite::Params>(&self, clause: &str, params: P) -> Result<Vec<Artwork>> {
+        let sql = format!("SELECT id, path, size, mtime_ns, width, height, format, status, error FROM artworks {clause}");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, path, size, mtime_ns, width, height, format, status, error) = row?;
+            Ok(Artwork { id, path: path_from_bytes(path), size: size as u64, mtime_ns, width, height, format, status: Status::from_code(status)?, error })
+        })
+        .collect()
+    }
+
+    /// Current-model vectors of the given artworks (missing ones are simply absent).
+    pub fn embeddings(&self, ids: &[ArtworkId], model: &ModelId) -> Result<HashMap<ArtworkId, Embedding>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT colour, texture, shape FROM embeddings WHERE artwork_id = ?1 AND model = ?2",
+        )?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for &id in ids {
+            let row = stmt.query_row(params![id, model.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            if let Some((c, t, s)) = row {
+                out.insert(id, decode_embedding(id, c, t, s)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` for every artwork with status ok and current-model vectors (index rebuilds).
+    pub fn for_each_embedding(&self, model: &ModelId, mut f: impl FnMut(ArtworkId, Embedding) -> Result<()>) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.artwork_id, e.colour, e.texture, e.shape FROM embeddings e
+             JOIN artworks a ON a.id = e.artwork_id WHERE a.status = 0 AND e.model = ?1 ORDER BY e.artwork_id",
+        )?;
+        let mut rows = stmt.query([&model.0])?;
+        while let Some(r) = rows.next()? {
+            let id = r.get(0)?;
+            f(id, decode_embedding(id, r.get(1)?, r.get(2)?, r.get(3)?)?)?;
+        }
+        Ok(())
+    }
+
+    /// Dominant colours of an artwork.
+    pub fn palette(&self, id: ArtworkId) -> Result<Vec<Swatch>> {
+        let json: Option<String> =
+            self.conn.query_row("SELECT palette FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?;
+        match json {
+            Some(j) => serde_json::from_str(&j).with_context(|| format!("corrupt palette of artwork {id}")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// JPEG thumbnail of an artwork.
+    pub fn thumbnail(&self, id: ArtworkId) -> Result<Option<Vec<u8>>> {
+        Ok(self.conn.query_row("SELECT jpeg FROM thumbnails WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?)
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let res: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if res != "ok" {
+            bail!("catalog {} failed integrity check: {res}", self.path.display());
+        }
+        Ok(())
+    }
+}
+
+/// A batch of catalog writes in one transaction. Dropping without `commit` rolls back.
+pub struct Writer<'c> {
+    tx: Transaction<'c>,
+    changed: bool,
+}
+
+impl Writer<'_> {
+    /// Records a decoded and embedded file (inserting or replacing by path) and returns its id.
+    pub fn put_artwork(&mut self, a: &NewArtwork<'_>) -> Result<ArtworkId> {
+        self.changed = true;
+        let id = self.tx.query_row(
+            "INSERT INTO artworks(path, size, mtime_ns, hash, width, height, format, status, error, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL, unixepoch())
+             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash,
+                width = excluded.width, height = excluded.height, format = excluded.format, status = 0, error = NULL,
+                updated = excluded.updated
+             RETURNING id",
+            params![path_to_bytes(a.path), a.size as i64, a.mtime_ns, &a.hash[..], a.width, a.height, a.format],
+            |r| r.get(0),
+        )?;
+        Ok(id)
+    }
+
+    /// Stores an artwork's vectors and palette, replacing older ones.
+    pub fn put_embedding(&mut self, id: ArtworkId, model: &ModelId, e: &Embedding, palette: &[Swatch]) -> Result<()> {
+        self.changed = true;
+        self.tx.execute(
+            "INSERT OR REPLACE INTO embeddings(artwork_id, model, colour, texture, shape, palette) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, model.0, f32_bytes(&e.colour), f32_bytes(&e.texture), f32_bytes(&e.shape), serde_json::to_string(palette)?],
+        )?;
+        Ok(())
+    }
+
+    /// Stores an artwork's thumbnail.
+    pub fn put_thumbnail(&mut self, id: ArtworkId, jpeg: &[u8]) -> Result<()> {
+        self.tx.execute("INSERT OR REPLACE INTO thumbnails(artwork_id, jpeg) VALUES (?1, ?2)", params![id, jpeg])?;
+        Ok(())
+    }
+
+    /// Copies vectors, palette and thumbnail from an artwork with identical content.
+    pub fn copy_derived(&mut self, from: ArtworkId, to: ArtworkId) -> Result<()> {
+        self.changed = true;
+        self.tx.execute(
+            "INSERT OR REPLACE INTO embeddings SELECT ?2, model, colour, texture, shape, palette FROM embeddings WHERE artwork_id = ?1",
+            params![from, to],
+        )?;
+        self.tx.execute("INSERT OR REPLACE INTO thumbnails SELECT ?2, jpeg FROM thumbnails WHERE artwork_id = ?1", params![from, to])?;
+        self.tx.execute(
+            "UPDATE artworks SET width = (SELECT width FROM artworks WHERE id = ?1),
+                height = (SELECT height FROM artworks WHERE id = ?1), format = (SELECT format FROM artworks WHERE id = ?1)
+             WHERE id = ?2",
+            params![from, to],
+        )?;
+        Ok(())
+    }
+
+    /// Re-links an artwork to a new path (a moved file), keeping its vectors.
+    pub fn move_artwork(&mut self, id: ArtworkId, path: &Path, size: u64, mtime_ns: i64) -> Result<()> {
+        self.changed = true;
+        // A stale row may already occupy the new path (e.g. a failed attempt): it is superseded.
+        self.tx.execute("DELETE FROM artworks WHERE path = ?1 AND id != ?2", params![path_to_bytes(path), id])?;
+        self.tx.execute(
+            "UPDATE artworks SET path = ?2, size = ?3, mtime_ns = ?4, status = 0, error = NULL, updated = unixepoch() WHERE id = ?1",
+            params![id, path_to_bytes(path), size as i64, mtime_ns],
+        )?;
+        Ok(())
+    }
+
+    /// Records new size and mtime for a file whose content is unchanged.
+    pub fn touch(&mut self, id: ArtworkId, size: u64, mtime_ns: i64) -> Result<()> {
+        self.tx.execute(
+            "UPDATE artworks SET size = ?2, mtime_ns = ?3, status = 0, error = NULL, updated = unixepoch() WHERE id = ?1",
+            params![id, size as i64, mtime_ns],
+        )?;
+        Ok(())
+    }
+
+    /// Records a file that could not be processed, with the reason.
+    pub fn put_failure(&mut self, path: &Path, size: u64, mtime_ns: i64, error: &str) -> Result<ArtworkId> {
+        self.changed = true;
+        let id = self.tx.query_row(
+            "INSERT INTO artworks(path, size, mtime_ns, status, error, updated) VALUES (?1, ?2, ?3, 1, ?4, unixepoch())
+             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, status = 1,
+                error = excluded.error, updated = excluded.updated
+             RETURNING id",
+            params![path_to_bytes(path), size as i64, mtime_ns, error],
+            |r| r.get(0),
+        )?;
+        self.tx.execute("DELETE FROM embeddings WHERE artwork_id = ?1", [id])?;
+        Ok(id)
+    }
+
+    /// Marks artworks as missing (their file vanished).
+    pub fn mark_missing(&mut self, id: ArtworkId) -> Result<()> {
+        self.changed = true;
+        self.tx.execute("UPDATE artworks SET status = 2, updated = unixepoch() WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Commits the batch, bumping the generation if anything index-relevant changed.
+    pub fn commit(self) -> Result<()> {
+        if self.changed {
+            self.tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('generation', '1')
+                 ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                [],
+            )?;
+        }
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Decodes a stored vector, checking its length (a damaged record is an error, not a panic).
+pub fn decode_vector(bytes: &[u8], dim: usize) -> Result<Vec<f32>> {
+    if bytes.len() != dim * 4 {
+        bail!("vector has {} bytes, expected {}", bytes.len(), dim * 4);
+    }
+    let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    if v.iter().any(|x| !x.is_finite()) {
+        bail!("vector contains non-finite values");
+    }
+    Ok(v)
+}
+
+fn decode_embedding(id: ArtworkId, c: Vec<u8>, t: Vec<u8>, s: Vec<u8>) -> Result<Embedding> {
+    let dec = |b: &[u8], a: Aspect| decode_vector(b, a.dim()).with_context(|| format!("corrupt {a} vector of artwork {id}"));
+    Ok(Embedding { colour: dec(&c, Aspect::Colour)?, texture: dec(&t, Aspect::Texture)?, shape: dec(&s, Aspect::Shape)? })
+}
+
+#[cfg(unix)]
+fn path_to_bytes(p: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    p.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(unix)]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(b))
+}
+
+#[cfg(not(unix))]
+fn path_to_bytes(p: &Path) -> Vec<u8> {
+    p.to_string_lossy().into_owned().into_bytes()
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&b).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emb(x: f32) -> Embedding {
+        Embedding { colour: vec![x; Aspect::Colour.dim()], texture: vec![x; Aspect::Texture.dim()], shape: vec![x; Aspect::Shape.dim()] }
+    }
+
+    #[test]
+    fn round_trips_artworks_and_vectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cat = Catalog::open(&dir.path().join("c.sqlite")).unwrap();
+        let model = ModelId("m@1".into());
+        let mut w = cat.writer().unwrap();
+        let hash = [7u8; 32];
+        let id = w
+            .put_artwork(&NewArtwork { path: Path::new("/a/b.png"), size: 10, mtime_ns: 5, hash: &hash, width: 3, height: 4, format: "png" })
+            .unwrap();
+        w.put_embedding(id, &model, &emb(0.5), &[Swatch { rgb: [1, 2, 3], weight: 1.0 }]).unwrap();
+        w.put_failure(Path::new("/a/bad.jpg"), 0, 1, "empty file").unwrap();
+        w.commit().unwrap();
+        assert_eq!(cat.generation().unwrap(), 1);
+        let c = cat.counts(&model).unwrap();
+        assert_eq!((c.ok, c.failed, c.missing, c.stale), (1, 1, 0, 0));
+        assert_eq!(cat.counts(&ModelId("other".into())).unwrap().stale, 1);
+        assert_eq!(cat.embeddings(&[id], &model).unwrap()[&id], emb(0.5));
+        assert_eq!(cat.palette(id).unwrap()[0].rgb, [1, 2, 3]);
+        assert_eq!(cat.embedded_by_hash(&model).unwrap()[&hash], vec![id]);
+        let a = cat.artwork_by_path(Path::new("/a/b.png")).unwrap().unwrap();
+        assert_eq!((a.id, a.width, a.status), (id, Some(3), Status::Ok));
+        cat.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn damaged_vector_is_an_error_not_a_panic() {
+        assert!(decode_vector(&[0u8; 7], 2).is_err());
+        assert!(decode_vector(&f32::NAN.to_le_bytes(), 1).is_err());
+        assert_eq!(decode_vector(&1.5f32.to_le_bytes(), 1).unwrap(), vec![1.5]);
+    }
+
+    #[test]
+    fn garbage_file_gets_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.sqlite");
+        std::fs::write(&p, vec![0x5au8; 8192]).unwrap();
+        let err = format!("{:#}", Catalog::open(&p).err().expect("garbage must not open"));
+        assert!(err.contains("damaged") && err.contains("c.sqlite"), "{err}");
+    }
+}

@@ -1,0 +1,92 @@
+//! Running the CNN: batches of preprocessed images in, shape and texture vectors out.
+
+use anyhow::{Context, Result, anyhow, ensure};
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::TensorRef;
+
+use crate::model::{Model, SHAPE_DIM, TEXTURE_DIM};
+use crate::preprocess::{INPUT_LEN, INPUT_SIDE};
+use crate::runtime::{self, Runtime};
+
+/// CNN outputs for one image, exactly as the model returns them (not yet normalised).
+#[derive(Clone, Debug)]
+pub struct CnnVectors {
+    /// Pooled, centred last feature map: composition and content.
+    pub shape: Vec<f32>,
+    /// Standardised per-channel statistics of three stages: texture and style.
+    pub texture: Vec<f32>,
+}
+
+/// A loaded model session. Not `Sync`: one embedder per thread that runs inference.
+pub struct Embedder {
+    session: Session,
+    /// Where the runtime library was loaded from and its version.
+    pub runtime: &'static Runtime,
+}
+
+impl Embedder {
+    /// Loads ONNX Runtime (once per process) and the model; `threads` = intra-op threads.
+    pub fn new(threads: usize) -> Result<Self> {
+        let runtime = runtime::runtime()?;
+        let model = Model::load()?;
+        let session = Session::builder(&runtime.env)
+            .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3).map_err(Into::into))
+            .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+            .and_then(|mut b| b.commit_from_memory(&model.bytes))
+            .with_context(|| format!("loading the model ({}) into ONNX Runtime", model.source))?;
+        Ok(Self { session, runtime })
+    }
+
+    /// Embeds a batch of `INPUT_LEN`-long CHW tensors.
+    pub fn embed(&mut self, batch: &[&[f32]]) -> Result<Vec<CnnVectors>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = batch.len();
+        let mut input = Vec::with_capacity(n * INPUT_LEN);
+        for t in batch {
+            ensure!(t.len() == INPUT_LEN, "input tensor has {} values, expected {INPUT_LEN}", t.len());
+            input.extend_from_slice(t);
+        }
+        let side = INPUT_SIDE as usize;
+        let tensor = TensorRef::from_array_view(([n, 3, side, side], &input[..]))?;
+        let outputs = self.session.run(ort::inputs!["image" => tensor]).context("running the model")?;
+        let take = |name: &str, dim: usize| -> Result<Vec<f32>> {
+            let value = outputs.get(name).ok_or_else(|| anyhow!("model has no output `{name}`"))?;
+            let (shape, data) = value.try_extract_tensor::<f32>()?;
+            ensure!(data.len() == n * dim, "output `{name}` has shape {shape:?}, expected [{n}, {dim}]");
+            Ok(data.to_vec())
+        };
+        let shape = take("shape", SHAPE_DIM)?;
+        let texture = take("texture", TEXTURE_DIM)?;
+        Ok((0..n)
+            .map(|i| CnnVectors {
+                shape: shape[i * SHAPE_DIM..(i + 1) * SHAPE_DIM].to_vec(),
+                texture: texture[i * TEXTURE_DIM..(i + 1) * TEXTURE_DIM].to_vec(),
+            })
+            .collect())
+    }
+}
+
+/// An embedder loaded on first use, so commands that need no inference never load the model.
+#[derive(Default)]
+pub struct LazyEmbedder {
+    inner: Option<Embedder>,
+}
+
+impl LazyEmbedder {
+    /// The embedder, loading runtime and model if this is the first call.
+    pub fn get(&mut self) -> Result<&mut Embedder> {
+        if self.inner.is_none() {
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            self.inner = Some(Embedder::new(threads)?);
+        }
+        Ok(self.inner.as_mut().expect("just loaded"))
+    }
+
+    /// Whether the model is loaded already.
+    pub fn is_loaded(&self) -> bool {
+        self.inner.is_some()
+    }
+}

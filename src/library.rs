@@ -1,0 +1,411 @@
+//! A library: one directory holding the catalog (source of truth) and derived index files. This is
+//! the API the CLI and the GUI share: open, import, search, info.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, Status};
+use crate::embed::LazyEmbedder;
+use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
+use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
+use crate::index::{ExactIndex, HnswIndex, HnswParams, Metric, VectorIndex};
+use crate::model::{self, Model, ModelId};
+use crate::runtime;
+use crate::search::{self, AspectIndexes, Hit, Query};
+
+/// Below this many artworks the exact index is used (no index files at all).
+pub const EXACT_BELOW: usize = 2_000;
+/// Version of `index/state.json`.
+const INDEX_FORMAT: u32 = 1;
+
+/// Which index implementation a library uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexKind {
+    /// Exact for small libraries, HNSW from `EXACT_BELOW` artworks on.
+    #[default]
+    Auto,
+    /// Always brute force.
+    Exact,
+    /// Always HNSW.
+    Hnsw,
+}
+
+/// Options for opening a library.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LibraryOptions {
+    /// Index implementation.
+    pub index: IndexKind,
+    /// HNSW parameters.
+    pub hnsw: HnswParams,
+}
+
+/// Results of one query.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResults {
+    /// The artwork the query is, when it is in the library.
+    pub query_id: Option<ArtworkId>,
+    /// Best first.
+    pub hits: Vec<Hit>,
+}
+
+/// State of the search index, for `kindred info` and the status bar.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexInfo {
+    /// "exact" or "hnsw".
+    pub kind: &'static str,
+    /// Vectors per aspect.
+    pub vectors: usize,
+    /// "loaded", "built", or "rebuilt: <why>".
+    pub state: String,
+}
+
+/// Everything `kindred info` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Info {
+    /// Library directory.
+    pub library: PathBuf,
+    /// Catalog file.
+    pub catalog: PathBuf,
+    /// Artwork counts.
+    pub counts: Counts,
+    /// Model id vectors are tagged with.
+    pub model: String,
+    /// sha256 of the model.
+    pub model_sha256: String,
+    /// ONNX Runtime version, or why it could not be loaded.
+    pub runtime: String,
+    /// Where ONNX Runtime was loaded from.
+    pub runtime_path: Option<PathBuf>,
+    /// Distance metric.
+    pub metric: Metric,
+    /// Index state.
+    pub index: IndexInfo,
+}
+
+struct Loaded {
+    aspects: AspectIndexes,
+    kind: &'static str,
+    generation: u64,
+    state: String,
+}
+
+/// An open library.
+pub struct Library {
+    dir: PathBuf,
+    catalog: Catalog,
+    model: ModelId,
+    options: LibraryOptions,
+    index: Option<Loaded>,
+    embedder: LazyEmbedder,
+}
+
+impl Library {
+    /// The default library directory: the OS data dir (e.g. `~/.local/share/kindred`).
+    pub fn default_dir() -> Result<PathBuf> {
+        directories::ProjectDirs::from("", "", "kindred")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| anyhow!("no home directory to keep the library in; pass --library DIR"))
+    }
+
+    /// Opens (creating if needed) the library in `dir`.
+    pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create library directory {}", dir.display()))?;
+        let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
+        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default() })
+    }
+
+    /// Library directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The catalog (read access for views).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Model id in use.
+    pub fn model(&self) -> &ModelId {
+        &self.model
+    }
+
+    /// Distance metric of this library.
+    pub fn metric(&self) -> Result<Metric> {
+        self.catalog.meta("metric")?.map_or(Ok(Metric::default()), |m| m.parse())
+    }
+
+    /// Changes the metric; indexes are rebuilt on next use.
+    pub fn set_metric(&mut self, metric: Metric) -> Result<()> {
+        if self.metric()? != metric {
+            self.catalog.set_meta("metric", metric.name())?;
+            self.index = None;
+        }
+        Ok(())
+    }
+
+    /// Imports files and folders, reporting progress; `cancel` stops after the batch in flight.
+    pub fn import(&mut self, roots: &[PathBuf], cancel: &AtomicBool, progress: &mut dyn FnMut(&Progress)) -> Result<ImportSummary> {
+        let _lock = self.write_lock()?;
+        let generation = self.catalog.generation()?;
+        let ctx = ImportContext { catalog: &mut self.catalog, model: &self.model, embedder: &mut self.embedder, cancel, progress };
+        let summary = import::import(roots, ctx)?;
+        progress(&Progress::phase(Phase::Indexing));
+        self.update_index(generation, &summary)?;
+        progress(&Progress::phase(Phase::Finished));
+        Ok(summary)
+    }
+
+    /// Searches with a library artwork or an image file.
+    pub fn search(&mut self, query: &Query, weights: &Weights, k: usize) -> Result<SearchResults> {
+        let (features, query_id) = self.query_features(query)?;
+        let metric = self.metric()?;
+        self.ensure_index(metric)?;
+        let loaded = self.index.as_ref().expect("index ensured");
+        let hits = search::nearest(&self.catalog, &self.model, &loaded.aspects, &features.embedding, query_id, weights, k)?;
+        Ok(SearchResults { query_id, hits })
+    }
+
+    /// Features of a query, and its artwork id when it is in the library. A file in the library
+    /// whose size and mtime are unchanged uses its stored vectors (no inference).
+    pub fn query_features(&mut self, query: &Query) -> Result<(ArtworkFeatures, Option<ArtworkId>)> {
+        let stored = |lib: &Self, id: ArtworkId| -> Result<Option<ArtworkFeatures>> {
+            let embedding = lib.catalog.embeddings(&[id], &lib.model)?.remove(&id);
+            Ok(match embedding {
+                Some(embedding) => Some(ArtworkFeatures { embedding, palette: lib.catalog.palette(id)? }),
+                None => None,
+            })
+        };
+        match query {
+            Query::Artwork(id) => {
+                let f = stored(self, *id)?.ok_or_else(|| anyhow!("artwork {id} has no vectors from the current model"))?;
+                Ok((f, Some(*id)))
+            }
+            Query::File(path) => {
+                let abs = fs::canonicalize(path).with_context(|| format!("cannot open query {}", path.display()))?;
+                let meta = fs::metadata(&abs)?;
+                if let Some(a) = self.catalog.artwork_by_path(&abs)? {
+                    if a.status == Status::Ok && a.size == meta.len() && a.mtime_ns == import::mtime_ns(&meta) {
+                        if let Some(f) = stored(self, a.id)? {
+                            return Ok((f, Some(a.id)));
+                        }
+                    }
+                }
+                let in_library = self.catalog.artwork_by_path(&abs)?.map(|a| a.id);
+                let features = search::file_features(&abs, self.embedder.get()?)?;
+                Ok((features, in_library))
+            }
+        }
+    }
+
+    /// Counts, model, runtime, metric and index state.
+    pub fn info(&mut self) -> Result<Info> {
+        let metric = self.metric()?;
+        self.ensure_index(metric)?;
+        let loaded = self.index.as_ref().expect("index ensured");
+        let (runtime, runtime_path) = match runtime::runtime() {
+            Ok(r) => (r.version.clone(), Some(r.path.clone())),
+            Err(e) => (format!("unavailable: {e:#}"), None),
+        };
+        Ok(Info {
+            library: self.dir.clone(),
+            catalog: self.catalog.path().to_path_buf(),
+            counts: self.catalog.counts(&self.model)?,
+            model: self.model.0.clone(),
+            model_sha256: model::expected_sha256().to_string(),
+            runtime,
+            runtime_path,
+            metric,
+            index: IndexInfo { kind: loaded.kind, vectors: loaded.aspects.get(Aspect::Shape).len(), state: loaded.state.clone() },
+        })
+    }
+
+    /// Artworks that failed to import, with reasons.
+    pub fn failures(&self) -> Result<Vec<Artwork>> {
+        self.catalog.artworks_with_status(Status::Failed)
+    }
+
+    /// Exclusive lock for writers: a second importer is refused with a clear message.
+    fn write_lock(&self) -> Result<File> {
+        let path = self.dir.join("lock");
+        let file = File::options().create(true).truncate(false).write(true).open(&path)
+            .with_context(|| format!("cannot create lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                bail!("another Kindred process is importing into {}; wait for it to finish", self.dir.display())
+            }
+            Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.dir.join("index")
+    }
+
+    /// Loads the index if fresh, otherwise rebuilds it from the catalog (and saves it if HNSW).
+    fn ensure_index(&mut self, metric: Metric) -> Result<()> {
+        let generation = self.catalog.generation()?;
+        let want = self.wanted_kind()?;
+        if self.index.as_ref().is_some_and(|l| l.generation == generation && l.kind == want && l.aspects.metric == metric) {
+            return Ok(());
+        }
+        let loaded = match want {
+            "exact" => self.build(metric, "exact", "built".into())?,
+            _ => match self.load_hnsw(metric, generation) {
+                Ok(l) => l,
+                Err(why) => {
+                    let l = self.build(metric, "hnsw", format!("rebuilt: {why:#}"))?;
+                    self.save_hnsw(&l);
+                    l
+                }
+            },
+        };
+        self.index = Some(loaded);
+        Ok(())
+    }
+
+    fn wanted_kind(&self) -> Result<&'static str> {
+        Ok(match self.options.index {
+            IndexKind::Exact => "exact",
+            IndexKind::Hnsw => "hnsw",
+            IndexKind::Auto if (self.catalog.counts(&self.model)?.ok as usize) < EXACT_BELOW => "exact",
+            IndexKind::Auto => "hnsw",
+        })
+    }
+
+    fn new_indexes(&self, metric: Metric, kind: &str, capacity: usize) -> Result<AspectIndexes> {
+        let indexes = Aspect::ALL
+            .iter()
+            .map(|a| -> Result<Box<dyn VectorIndex>> {
+                Ok(match kind {
+                    "exact" => Box::new(ExactIndex::new(a.dim(), metric)),
+                    _ => Box::new(HnswIndex::new(a.dim(), metric, self.options.hnsw, capacity)?),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(AspectIndexes { indexes, metric })
+    }
+
+    fn build(&self, metric: Metric, kind: &'static str, state: String) -> Result<Loaded> {
+        let generation = self.catalog.generation()?;
+        let capacity = self.catalog.counts(&self.model)?.ok as usize;
+        let mut aspects = self.new_indexes(metric, kind, capacity)?;
+        self.catalog.for_each_embedding(&self.model, |id, e| add_all(&mut aspects, id, &e))?;
+        Ok(Loaded { aspects, kind, generation, state })
+    }
+
+    fn load_hnsw(&self, metric: Metric, generation: u64) -> Result<Loaded> {
+        let dir = self.index_dir();
+        let text = fs::read_to_string(dir.join("state.json")).context("no saved index")?;
+        let state: IndexState = serde_json::from_str(&text).context("unreadable index state")?;
+        if state.format != INDEX_FORMAT || state.model != self.model.0 || state.metric != metric {
+            bail!("saved index is for another model or metric");
+        }
+        if state.generation != generation {
+            bail!("saved index is older than the catalog");
+        }
+        let mut indexes: Vec<Box<dyn VectorIndex>> = Vec::new();
+        for (aspect, expected) in Aspect::ALL.iter().zip(&state.files) {
+            let path = dir.join(format!("{aspect}.usearch"));
+            let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            if blake3::hash(&bytes).to_hex().as_str() != expected {
+                bail!("{} is damaged (checksum mismatch)", path.display());
+            }
+            indexes.push(Box::new(HnswIndex::load(&path, aspect.dim(), metric, self.options.hnsw)?));
+        }
+        Ok(Loaded { aspects: AspectIndexes { indexes, metric }, kind: "hnsw", generation, state: "loaded".into() })
+    }
+
+    /// Saves HNSW files then their checksums; a crash in between leaves a mismatch, i.e. a rebuild.
+    /// Failure to save (read-only directory) is not an error: the index is only a cache.
+    fn save_hnsw(&self, loaded: &Loaded) {
+        let result = (|| -> Result<()> {
+            let dir = self.index_dir();
+            fs::create_dir_all(&dir)?;
+            let mut files = Vec::new();
+            for (aspect, index) in Aspect::ALL.iter().zip(&loaded.aspects.indexes) {
+                let hnsw = index_as_hnsw(index.as_ref()).context("not an HNSW index")?;
+                let (tmp, path) = (dir.join(format!("{aspect}.usearch.tmp")), dir.join(format!("{aspect}.usearch")));
+                hnsw.save(&tmp)?;
+                files.push(blake3::hash(&fs::read(&tmp)?).to_hex().to_string());
+                fs::rename(&tmp, &path)?;
+            }
+            let state = IndexState {
+                format: INDEX_FORMAT,
+                model: self.model.0.clone(),
+                metric: loaded.aspects.metric,
+                generation: loaded.generation,
+                files,
+            };
+            let tmp = dir.join("state.json.tmp");
+            fs::write(&tmp, serde_json::to_vec_pretty(&state)?)?;
+            fs::rename(&tmp, dir.join("state.json"))?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            eprintln!("kindred: index not saved (it will be rebuilt next time): {e:#}");
+        }
+    }
+
+    /// Brings the index up to date after an import: incremental when it was fresh before.
+    fn update_index(&mut self, before: u64, summary: &ImportSummary) -> Result<()> {
+        let after = self.catalog.generation()?;
+        let metric = self.metric()?;
+        if after == before && self.index.is_some() {
+            return Ok(());
+        }
+        let want = self.wanted_kind()?;
+        if self.index.as_ref().is_none_or(|l| l.generation != before || l.kind != want) && want == "hnsw" {
+            self.index = self.load_hnsw(metric, before).ok();
+        }
+        let Some(loaded) = self.index.as_mut().filter(|l| l.generation == before && l.kind == want) else {
+            self.index = None;
+            return self.ensure_index(metric);
+        };
+        for &id in &summary.removed_ids {
+            for index in &mut loaded.aspects.indexes {
+                index.remove(id as u64)?;
+            }
+        }
+        for chunk in summary.changed_ids.chunks(256) {
+            for (id, e) in self.catalog.embeddings(chunk, &self.model)? {
+                add_all(&mut loaded.aspects, id, &e)?;
+            }
+        }
+        loaded.generation = after;
+        loaded.state = "updated".into();
+        if want == "hnsw" {
+            let loaded = self.index.take().expect("present");
+            self.save_hnsw(&loaded);
+            self.index = Some(loaded);
+        }
+        Ok(())
+    }
+}
+
+fn add_all(aspects: &mut AspectIndexes, id: ArtworkId, e: &Embedding) -> Result<()> {
+    for (aspect, index) in Aspect::ALL.iter().zip(&mut aspects.indexes) {
+        index.add(id as u64, e.get(*aspect))?;
+    }
+    Ok(())
+}
+
+fn index_as_hnsw(index: &dyn VectorIndex) -> Option<&HnswIndex> {
+    index.as_any().downcast_ref::<HnswIndex>()
+}
+
+/// Contents of `index/state.json`: what the index files were built from, and their checksums.
+#[derive(Serialize, Deserialize)]
+struct IndexState {
+    format: u32,
+    model: String,
+    metric: Metric,
+    generation: u64,
+    /// blake3 of each aspect's file, in `Aspect::ALL` order.
+    files: Vec<String>,
+}

@@ -1,0 +1,114 @@
+//! Answering "which artworks are most like this?": candidates from each weighted aspect's index,
+//! then exact weighted re-scoring of every candidate on all active aspects.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::catalog::{ArtworkId, Catalog};
+use crate::decode;
+use crate::embed::Embedder;
+use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
+use crate::index::{Metric, VectorIndex};
+use crate::model::ModelId;
+use crate::preprocess;
+
+/// What to search with.
+#[derive(Clone, Debug)]
+pub enum Query {
+    /// An artwork already in the library (it is excluded from its own results).
+    Artwork(ArtworkId),
+    /// An image file, in the library or not.
+    File(PathBuf),
+}
+
+/// One result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hit {
+    /// Artwork id.
+    pub id: ArtworkId,
+    /// Path of the artwork.
+    pub path: PathBuf,
+    /// Weighted similarity, higher is more alike.
+    pub score: f32,
+    /// Similarity per aspect (only active aspects are present).
+    pub aspects: HashMap<Aspect, f32>,
+    /// The file is no longer at its path (re-import to re-scan).
+    pub missing: bool,
+}
+
+/// Per-aspect indexes of a library.
+pub struct AspectIndexes {
+    /// One index per aspect, in `Aspect::ALL` order.
+    pub indexes: Vec<Box<dyn VectorIndex>>,
+    /// Metric the indexes were built with.
+    pub metric: Metric,
+}
+
+impl AspectIndexes {
+    /// The index of one aspect.
+    pub fn get(&self, aspect: Aspect) -> &dyn VectorIndex {
+        self.indexes[aspect as usize].as_ref()
+    }
+}
+
+/// Computes the features of an image file with the model (for queries from outside the library).
+pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let decoded = decode::decode(&bytes).with_context(|| format!("cannot use {} as a query", path.display()))?;
+    let prepared = preprocess::prepare(&decoded);
+    let cnn = embedder.embed(&[&prepared.tensor])?.pop().context("model returned no vectors")?;
+    Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })
+}
+
+/// Finds the `k` artworks most similar to `query`, excluding `exclude`.
+pub fn nearest(
+    catalog: &Catalog,
+    model: &ModelId,
+    indexes: &AspectIndexes,
+    query: &Embedding,
+    exclude: Option<ArtworkId>,
+    weights: &Weights,
+    k: usize,
+) -> Result<Vec<Hit>> {
+    weights.validate()?;
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
+    let per_aspect = (k * 5).max(50) + usize::from(exclude.is_some());
+    let mut candidates = BTreeSet::new();
+    for aspect in weights.active() {
+        for n in indexes.get(aspect).search(query.get(aspect), per_aspect)? {
+            candidates.insert(n.key as ArtworkId);
+        }
+    }
+    if let Some(x) = exclude {
+        candidates.remove(&x);
+    }
+    let ids: Vec<ArtworkId> = candidates.into_iter().collect();
+    let vectors = catalog.embeddings(&ids, model)?;
+    let total: f32 = weights.active().map(|a| weights.get(a)).sum();
+    let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
+        .iter()
+        .map(|(&id, e)| {
+            let aspects: HashMap<Aspect, f32> = weights
+                .active()
+                .map(|a| (a, indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a)))))
+                .collect();
+            let score = aspects.iter().map(|(a, s)| weights.get(*a) * s).sum::<f32>() / total;
+            (id, score, aspects)
+        })
+        .collect();
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    hits.truncate(k);
+    hits.into_iter()
+        .map(|(id, score, aspects)| {
+            let path = catalog.artwork(id)?.map(|a| a.path).unwrap_or_default();
+            let missing = !path.exists();
+            Ok(Hit { id, path, score, aspects, missing })
+        })
+        .collect()
+}

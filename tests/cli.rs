@@ -1,0 +1,77 @@
+//! The `kindred` binary as scripts use it: JSON output, exit codes, error messages.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+
+fn kindred(lib: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kindred")).arg("--library").arg(lib).args(args).output().expect("binary runs")
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn import_search_info_as_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..12], &art);
+
+    let summary = stdout_json(&kindred(&lib, &["import", art.to_str().unwrap(), "--json"]));
+    assert_eq!(summary["added"], 12);
+
+    let q1 = tmp.path().join("q1.jpg");
+    near_duplicate(&files[1], &q1);
+    let out = kindred(&lib, &["search", q1.to_str().unwrap(), files[6].to_str().unwrap(), "--top", "3", "--json"]);
+    let results = stdout_json(&out);
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 2, "one entry per query");
+    assert_eq!(results[0]["query"], q1.to_str().unwrap());
+    let first = &results[0]["results"][0];
+    assert!(first["path"].as_str().unwrap().ends_with(files[1].file_name().unwrap().to_str().unwrap()));
+    assert!(first["score"].as_f64().unwrap() > 0.0 && first["id"].as_i64().is_some());
+    assert_eq!(results[1]["results"].as_array().unwrap().len(), 3);
+
+    let colour = stdout_json(&kindred(&lib, &["search", q1.to_str().unwrap(), "--aspect", "colour", "--json"]));
+    let weighted = stdout_json(&kindred(&lib, &["search", q1.to_str().unwrap(), "--weights", "1,0,0", "--json"]));
+    assert_eq!(colour, weighted, "--aspect colour is --weights 1,0,0");
+
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!(info["counts"]["ok"], 12);
+    assert_eq!(info["metric"], "cosine");
+    assert_eq!(info["runtime"], kindred::runtime::ORT_VERSION);
+    assert_eq!(info["index"]["kind"], "exact");
+}
+
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let out = kindred(&lib, &["search"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kindred(&lib, &["search", "x.png", "--weights", "1,2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = kindred(&lib, &["search", tmp.path().join("nope.png").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("kindred: error: ") && err.contains("nope.png"), "{err}");
+}
+
+#[test]
+fn missing_runtime_fails_with_instructions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .env("KINDRED_ORT_LIB", tmp.path().join("absent.so"))
+        .args(["--library", tmp.path().join("lib").to_str().unwrap(), "import"])
+        .arg(sample_files()[0].parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ONNX Runtime") && err.contains("fetch-onnxruntime.sh") && err.contains("KINDRED_ORT_LIB"), "{err}");
+}

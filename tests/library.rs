@@ -1,0 +1,188 @@
+//! End-to-end behaviour of the library API with the real model, SQLite and the sample artworks.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use kindred::catalog::Status;
+use kindred::library::IndexKind;
+use kindred::{LibraryOptions, Query, Weights};
+
+#[test]
+fn imports_samples_and_finds_near_duplicates_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = sample_files();
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    let summary = import(&mut lib, &[samples_dir()]);
+    assert_eq!(summary.added, files.len(), "errors: {:?}", summary.errors);
+    assert_eq!(summary.failed, 0);
+    assert_eq!(lib.catalog().counts(lib.model()).unwrap().ok as usize, files.len());
+
+    // Every 8th sample: a cropped, downscaled, JPEG re-encoded copy must find its original first.
+    for src in files.iter().step_by(8) {
+        let query = tmp.path().join(format!("{}-copy.jpg", src.file_stem().unwrap().to_string_lossy()));
+        near_duplicate(src, &query);
+        let results = lib.search(&Query::File(query.clone()), &Weights::ALL, 5).unwrap();
+        assert_eq!(results.query_id, None, "a copy outside the library is not excluded");
+        let top = &results.hits[0];
+        assert_eq!(top.path.file_name(), src.file_name(), "query {}: got {:?}", query.display(), results.hits);
+        assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score), "scores sorted");
+    }
+}
+
+#[test]
+fn query_artwork_is_excluded_from_its_own_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_into(&sample_files()[..12], &tmp.path().join("art"));
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[tmp.path().join("art")]);
+    let by_file = lib.search(&Query::File(files[3].clone()), &Weights::ALL, 20).unwrap();
+    let id = by_file.query_id.expect("the query file is in the library");
+    assert!(by_file.hits.iter().all(|h| h.id != id));
+    assert_eq!(by_file.hits.len(), 11);
+    let by_id = lib.search(&Query::Artwork(id), &Weights::ALL, 20).unwrap();
+    let ids = |r: &kindred::library::SearchResults| r.hits.iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(ids(&by_id), ids(&by_file));
+}
+
+#[test]
+fn same_palette_duotones_rank_first_under_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..30], &art);
+    let (navy, gold) = ([20, 30, 90], [250, 200, 60]);
+    let (maroon, mint) = ([90, 10, 30], [140, 250, 200]);
+    let mut gold_set = Vec::new();
+    for (i, src) in files.iter().skip(30 - 8).enumerate() {
+        let dest = art.join(format!("duotone-{i}.png"));
+        if i % 2 == 0 {
+            duotone(src, &dest, navy, gold);
+            gold_set.push(dest);
+        } else {
+            duotone(src, &dest, maroon, mint);
+        }
+    }
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[art.clone()]);
+    // Query: a navy/gold duotone of an artwork that has no duotone in the library.
+    let query = tmp.path().join("query.png");
+    duotone(&files[0], &query, navy, gold);
+    let hits = lib.search(&Query::File(query), &Weights::only(kindred::Aspect::Colour), gold_set.len()).unwrap().hits;
+    let got: Vec<PathBuf> = hits.iter().map(|h| h.path.clone()).collect();
+    for g in &gold_set {
+        assert!(got.contains(&std::fs::canonicalize(g).unwrap()), "{} not among {got:?}", g.display());
+    }
+}
+
+#[test]
+fn reimport_is_incremental_and_tracks_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..10], &art);
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, &[art.clone()]).added, 10);
+
+    let again = import(&mut lib, &[art.clone()]);
+    assert_eq!((again.added, again.updated, again.unchanged, again.missing), (0, 0, 10, 0));
+
+    // A changed file (new content) is embedded again; exactly one.
+    near_duplicate(&files[2], &tmp.path().join("edit.jpg"));
+    std::fs::copy(tmp.path().join("edit.jpg"), &files[2]).unwrap();
+    let changed = import(&mut lib, &[art.clone()]);
+    assert_eq!((changed.added, changed.updated, changed.unchanged), (0, 1, 9));
+
+    // Touching without changing content: noticed, nothing recomputed.
+    let f = std::fs::File::options().write(true).open(&files[4]).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
+    let touched = import(&mut lib, &[art.clone()]);
+    assert_eq!((touched.updated, touched.unchanged), (1, 9));
+
+    // Moved: found by content hash, vectors kept.
+    let sub = art.join("moved");
+    std::fs::create_dir(&sub).unwrap();
+    let moved_to = sub.join(files[5].file_name().unwrap());
+    std::fs::rename(&files[5], &moved_to).unwrap();
+    let moved = import(&mut lib, &[art.clone()]);
+    assert_eq!((moved.moved, moved.added, moved.missing), (1, 0, 0));
+    let a = lib.catalog().artwork_by_path(&std::fs::canonicalize(&moved_to).unwrap()).unwrap().unwrap();
+    assert_eq!(a.status, Status::Ok);
+
+    // Deleted: marked missing and no longer returned.
+    std::fs::remove_file(&files[7]).unwrap();
+    let deleted = import(&mut lib, &[art.clone()]);
+    assert_eq!((deleted.missing, deleted.unchanged), (1, 9));
+    let gone = std::fs::canonicalize(&art).unwrap().join(files[7].file_name().unwrap());
+    assert_eq!(lib.catalog().artwork_by_path(&gone).unwrap().unwrap().status, Status::Missing);
+    let hits = lib.search(&Query::File(files[0].clone()), &Weights::ALL, 20).unwrap().hits;
+    assert_eq!(hits.len(), 8);
+    assert!(hits.iter().all(|h| h.path != gone));
+}
+
+#[test]
+fn bad_files_are_reported_and_good_ones_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let good = copy_into(&sample_files()[..3], &art);
+    let jpeg = std::fs::read(sample_files().iter().find(|p| p.extension().unwrap() == "jpg").unwrap()).unwrap();
+    std::fs::write(art.join("empty.jpg"), b"").unwrap();
+    std::fs::write(art.join("truncated.jpg"), &jpeg[..jpeg.len() / 3]).unwrap();
+    std::fs::write(art.join("notes.png"), b"this is a text file with an image name\n").unwrap();
+    std::fs::write(art.join("readme.txt"), b"not an image, not named like one: ignored").unwrap();
+    std::fs::write(art.join("bomb.png"), bomb_png(60_000, 60_000)).unwrap();
+    std::fs::write(art.join(".hidden.png"), b"hidden files are skipped").unwrap();
+
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    let s = import(&mut lib, &[art.clone()]);
+    assert_eq!(s.added, good.len());
+    assert_eq!(s.failed, 4, "{:?}", s.errors);
+    let reason = |name: &str| {
+        s.errors.iter().find(|(p, _)| p.file_name().unwrap() == name).map(|(_, r)| r.clone()).unwrap_or_default()
+    };
+    assert!(reason("empty.jpg").contains("empty"), "{}", reason("empty.jpg"));
+    assert!(reason("truncated.jpg").contains("truncated"), "{}", reason("truncated.jpg"));
+    assert!(reason("notes.png").contains("not a supported image"), "{}", reason("notes.png"));
+    assert!(reason("bomb.png").contains("too large"), "{}", reason("bomb.png"));
+    let failures = lib.failures().unwrap();
+    assert_eq!(failures.len(), 4, "{failures:?}");
+    // Failures are remembered: an unchanged bad file is not retried.
+    let again = import(&mut lib, &[art]);
+    assert_eq!((again.failed, again.unchanged), (0, 7));
+}
+
+#[test]
+fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lib");
+    let hnsw = LibraryOptions { index: IndexKind::Hnsw, ..Default::default() };
+    let mut lib = open(&dir, hnsw);
+    import(&mut lib, &[samples_dir()]);
+    assert_eq!(lib.info().unwrap().index.kind, "hnsw");
+    let query = Query::File(sample_files()[4].clone());
+    let ids = |lib: &mut kindred::Library| {
+        lib.search(&query, &Weights::ALL, 10).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>()
+    };
+    let reference = ids(&mut open(&dir, LibraryOptions { index: IndexKind::Exact, ..Default::default() }));
+    assert_eq!(ids(&mut lib), reference);
+    drop(lib);
+
+    // Saved and reloaded as is.
+    let mut lib = open(&dir, hnsw);
+    assert_eq!(lib.info().unwrap().index.state, "loaded");
+    drop(lib);
+
+    // Damaged, truncated or missing files are detected and rebuilt from the catalog.
+    let shape = dir.join("index/shape.usearch");
+    let len = std::fs::metadata(&shape).unwrap().len();
+    for damage in ["zero", "truncate", "delete"] {
+        match damage {
+            "zero" => std::fs::write(&shape, vec![0u8; len as usize]).unwrap(),
+            "truncate" => std::fs::write(&shape, &std::fs::read(&shape).unwrap()[..len as usize / 2]).unwrap(),
+            _ => std::fs::remove_file(&shape).unwrap(),
+        }
+        let mut lib = open(&dir, hnsw);
+        let state = lib.info().unwrap().index.state;
+        assert!(state.starts_with("rebuilt"), "{damage}: {state}");
+        assert_eq!(ids(&mut lib), reference, "{damage}");
+    }
+}
