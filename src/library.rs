@@ -250,10 +250,12 @@ impl Library {
     /// Loads the index if fresh, otherwise rebuilds it from the catalog (and saves it if HNSW).
     fn ensure_index(&mut self, metric: Metric) -> Result<()> {
         let generation = self.catalog.generation()?;
-        let want = self.wanted_kind()?;
-        if self.index.as_ref().is_some_and(|l| l.generation == generation && l.kind == want && l.aspects.metric == metric) {
+        // Hot path (every search): the kind only changes when the catalog does, so a loaded index
+        // at the current generation and metric is used without counting artworks.
+        if self.index.as_ref().is_some_and(|l| l.generation == generation && l.aspects.metric == metric) {
             return Ok(());
         }
+        let want = self.wanted_kind()?;
         let loaded = match want {
             "exact" => self.build(metric, "exact", "built".into())?,
             _ => match self.load_hnsw(metric, generation) {
