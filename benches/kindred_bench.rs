@@ -1,2 +1,755 @@
-//! Benchmarks: placeholder until the bench binary lands.
-fn main() {}
+//! Kindred benchmarks: a plain binary (no harness) that prints the figures BENCHMARKS.md reports.
+//!
+//! ```text
+//! cargo bench --bench kindred_bench -- [inference] [import] [search] [query]
+//!                                      [--images DIR] [--limit N] [--search-sizes 10000,100000]
+//!                                      [--queries N] [--seconds S]
+//! ```
+//!
+//! Without section names all four run. Sections:
+//!
+//! * `inference`: pure model throughput (`Embedder::new(2)`) at batch 1 and batch `import::BATCH`
+//!   on tensors prepared beforehand (only `embed` is timed).
+//! * `import`: `Library::import` of a deterministic subset of an image folder into a fresh
+//!   temporary library, its ratio to the batch-8 inference rate, and the single-threaded
+//!   decode + prepare time of the same files (is the import decode- or inference-bound?).
+//! * `search`: exact vs HNSW index search latency, recall@10, build time and memory on synthetic
+//!   vectors of the real dimensions (shape 1280, texture 352, colour 245) at 10k and 100k.
+//! * `query`: end-to-end `Library::search(&Query::File(..))` latency, model warm, on a library of
+//!   `assets/samples`, with query files that are copies outside the library.
+//!
+//! File subset (shared with `scripts/bench-python.py`): every regular file (symlinks and hidden
+//! entries skipped, directories not followed through symlinks) under `--images DIR` whose
+//! extension is a Kindred image extension, sorted by relative path bytes; with `total` files and
+//! `--limit N`, `step = max(1, total / N)` and the subset is `sorted[0], sorted[step], ...`, first N.
+//! Both programs print the sha256 of the subset's relative paths joined by "\n" so the lists can
+//! be checked to be identical.
+//!
+//! The last line printed is a JSON object with every figure.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use kindred::catalog::Status;
+use kindred::colour::COLOUR_DIM;
+use kindred::embed::Embedder;
+use kindred::import::{BATCH, Phase, Progress};
+use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, recall_at_k, synthetic_vectors};
+use kindred::model::{SHAPE_DIM, TEXTURE_DIM};
+use kindred::preprocess::{self, Prepared};
+use kindred::{Library, LibraryOptions, Query, Weights, decode};
+
+const DEFAULT_IMAGES: &str = "/usr/share/openclipart/png";
+const DEFAULT_LIMIT: usize = 1000;
+/// Same list as `IMAGE_EXTENSIONS` in src/import.rs.
+const EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff"];
+/// Intra-op threads: the machine has 2 cores, and the library uses `available_parallelism`.
+const THREADS: usize = 2;
+/// Tensors prepared for the inference section (cycled through).
+const INFERENCE_TENSORS: usize = 64;
+const K: usize = 10;
+/// Imports per `import` section (fresh library each); the median is reported.
+const IMPORT_RUNS: usize = 3;
+
+struct Args {
+    sections: Vec<String>,
+    images: PathBuf,
+    limit: usize,
+    search_sizes: Vec<usize>,
+    queries: usize,
+    seconds: f64,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut args = Args {
+        sections: Vec::new(),
+        images: PathBuf::from(DEFAULT_IMAGES),
+        limit: DEFAULT_LIMIT,
+        search_sizes: vec![10_000, 100_000],
+        queries: 200,
+        seconds: 10.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--bench" => {} // appended by `cargo bench`
+            "--images" => args.images = PathBuf::from(value("--images")?),
+            "--limit" => args.limit = value("--limit")?.parse().context("--limit N")?,
+            "--queries" => args.queries = value("--queries")?.parse().context("--queries N")?,
+            "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds S")?,
+            "--search-sizes" => {
+                args.search_sizes =
+                    value("--search-sizes")?.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>().context("--search-sizes N,N")?
+            }
+            "inference" | "import" | "search" | "query" => args.sections.push(a),
+            "-h" | "--help" => {
+                println!(
+                    "usage: cargo bench --bench kindred_bench -- [inference] [import] [search] [query] \
+                     [--images DIR] [--limit N] [--search-sizes N,N] [--queries N] [--seconds S]"
+                );
+                std::process::exit(0);
+            }
+            other if other.starts_with("--") => bail!("unknown option {other}"),
+            other => bail!("unknown section `{other}` (inference, import, search, query)"),
+        }
+    }
+    if args.sections.is_empty() {
+        args.sections = ["inference", "import", "search", "query"].map(String::from).to_vec();
+    }
+    if args.limit == 0 {
+        bail!("--limit must be positive");
+    }
+    Ok(args)
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    let mut report = Map::new();
+    report.insert("machine".into(), machine());
+    println!("Kindred benchmarks — {} cores, {}", num_cores(), cpu_model());
+    println!("load average at start: {}", loadavg());
+    let started = Instant::now();
+    let mut inference_b8: Option<f64> = None;
+    let mut inference_b8_ms: Option<f64> = None;
+    for section in args.sections.clone() {
+        let load_before = loadavg();
+        let mut value = match section.as_str() {
+            "inference" => {
+                let v = inference(&args)?;
+                inference_b8 = v["batch8_images_per_s"].as_f64();
+                inference_b8_ms = v["batch8_ms_per_image"].as_f64();
+                v
+            }
+            "import" => import(&args, inference_b8, inference_b8_ms)?,
+            "search" => search(&args)?,
+            "query" => query(&args)?,
+            _ => unreachable!(),
+        };
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("loadavg_before".into(), json!(load_before));
+            obj.insert("loadavg_after".into(), json!(loadavg()));
+        }
+        report.insert(section, value);
+    }
+    report.insert("total_seconds".into(), json!(round(started.elapsed().as_secs_f64(), 1)));
+    println!("\ntotal time {:.1} s; load average at end: {}", started.elapsed().as_secs_f64(), loadavg());
+    println!("{}", Value::Object(report));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// inference
+
+fn inference(args: &Args) -> Result<Value> {
+    header("inference: Embedder::embed on prepared tensors");
+    let files = subset(&args.images, INFERENCE_TENSORS)?.files;
+    let prepared: Vec<Prepared> = files.iter().filter_map(|f| prepare_file(f).ok()).collect();
+    if prepared.is_empty() {
+        bail!("no decodable image under {}", args.images.display());
+    }
+    let tensors: Vec<&[f32]> = prepared.iter().map(|p| p.tensor.as_slice()).collect();
+    println!("{} tensors prepared from {}", tensors.len(), args.images.display());
+
+    let t = Instant::now();
+    let mut embedder = Embedder::new(THREADS)?;
+    let load_ms = ms(t.elapsed());
+    println!("Embedder::new({THREADS}) (runtime + model load): {load_ms:.0} ms; ONNX Runtime {}", embedder.runtime.version);
+
+    let mut out = Map::new();
+    out.insert("tensors".into(), json!(tensors.len()));
+    out.insert("threads".into(), json!(THREADS));
+    out.insert("model_load_ms".into(), json!(round(load_ms, 1)));
+    out.insert("onnxruntime".into(), json!(embedder.runtime.version));
+    for batch in [1, BATCH] {
+        // Warm-up: the first runs allocate and tune.
+        for i in 0..3 {
+            embedder.embed(&cycle(&tensors, i * batch, batch))?;
+        }
+        let mut calls = Vec::new();
+        let t = Instant::now();
+        let mut images = 0;
+        let min_images = 32.max(batch * 8);
+        while t.elapsed().as_secs_f64() < args.seconds || images < min_images {
+            let b = cycle(&tensors, images, batch);
+            let c = Instant::now();
+            let v = embedder.embed(&b)?;
+            calls.push(ms(c.elapsed()));
+            assert_eq!(v.len(), batch);
+            images += batch;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let rate = images as f64 / secs;
+        let p50 = percentile(&mut calls, 0.50);
+        println!(
+            "batch {batch}: {rate:6.1} images/s ({:.1} ms/image; {images} images in {secs:.1} s; per call p50 {p50:.1} ms, p99 {:.1} ms)",
+            1000.0 / rate,
+            percentile(&mut calls, 0.99)
+        );
+        let key = format!("batch{batch}");
+        out.insert(format!("{key}_images_per_s"), json!(round(rate, 2)));
+        out.insert(format!("{key}_ms_per_image"), json!(round(1000.0 / rate, 2)));
+        out.insert(format!("{key}_call_p50_ms"), json!(round(p50, 2)));
+        out.insert(format!("{key}_images"), json!(images));
+    }
+    drop(embedder);
+    // For reference: one intra-op thread (how much of the second core inference really uses; the
+    // import shares the cores between ONNX Runtime and its decode workers).
+    let mut one = Embedder::new(1)?;
+    for i in 0..3 {
+        one.embed(&cycle(&tensors, i * BATCH, BATCH))?;
+    }
+    let (t, mut images) = (Instant::now(), 0);
+    while t.elapsed().as_secs_f64() < args.seconds / 2.0 || images < BATCH * 8 {
+        one.embed(&cycle(&tensors, images, BATCH))?;
+        images += BATCH;
+    }
+    let rate1 = images as f64 / t.elapsed().as_secs_f64();
+    println!("batch {BATCH} with Embedder::new(1): {rate1:6.1} images/s ({:.1} ms/image) — for reference", 1000.0 / rate1);
+    out.insert("batch8_1thread_images_per_s".into(), json!(round(rate1, 2)));
+    Ok(Value::Object(out))
+}
+
+fn cycle<'a>(tensors: &[&'a [f32]], start: usize, n: usize) -> Vec<&'a [f32]> {
+    (0..n).map(|i| tensors[(start + i) % tensors.len()]).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// import
+
+fn import(args: &Args, inference_b8: Option<f64>, inference_b8_ms: Option<f64>) -> Result<Value> {
+    header("import: Library::import of a real folder into a fresh library");
+    let sub = subset(&args.images, args.limit)?;
+    println!(
+        "subset: {} of {} image files under {} (every {}th of the sorted list), list sha256 {}",
+        sub.files.len(),
+        sub.total,
+        args.images.display(),
+        sub.step,
+        sub.sha256
+    );
+    println!("first {}, last {}", sub.rel[0], sub.rel[sub.rel.len() - 1]);
+    let bytes: u64 = sub.files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
+
+    // 1. Single-threaded decode + prepare of every file (this also warms the page cache, so the
+    //    import below reads from memory as the Python baseline does).
+    let (mut read_ms, mut hash_ms, mut decode_ms, mut prepare_ms, mut colour_ms) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut decoded_ok = 0;
+    let mut pixels: u64 = 0;
+    let t_split = Instant::now();
+    for f in &sub.files {
+        let t = Instant::now();
+        let Ok(bytes) = std::fs::read(f) else { continue };
+        read_ms += ms(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(blake3::hash(&bytes));
+        hash_ms += ms(t.elapsed());
+        let t = Instant::now();
+        let Ok(d) = decode::decode(&bytes) else { continue };
+        decode_ms += ms(t.elapsed());
+        pixels += u64::from(d.width()) * u64::from(d.height());
+        let t = Instant::now();
+        std::hint::black_box(preprocess::prepare(&d));
+        prepare_ms += ms(t.elapsed());
+        // What the colour features alone cost (histogram + k-means palette on 96x96 pixels).
+        let small = image::imageops::resize(&d.image.to_rgb8(), 96, 96, image::imageops::FilterType::Triangle);
+        let t = Instant::now();
+        std::hint::black_box(kindred::colour::features(small.as_raw()));
+        colour_ms += ms(t.elapsed());
+        decoded_ok += 1;
+    }
+    let split_s = t_split.elapsed().as_secs_f64();
+    let n_ok = decoded_ok.max(1) as f64;
+    let per_image = (read_ms + hash_ms + decode_ms + prepare_ms) / n_ok;
+    println!(
+        "single-threaded read+hash+decode+prepare: {:.1} ms/image = {:.1} images/s ({decoded_ok} decoded, {:.1} MB, mean {:.2} Mpx/image)",
+        per_image,
+        1000.0 / per_image,
+        bytes as f64 / 1e6,
+        pixels as f64 / n_ok / 1e6
+    );
+    println!(
+        "  read {:.2} + blake3 {:.2} + decode {:.2} + prepare {:.2} ms/image (colour::features alone {:.2} ms/image); pass took {split_s:.1} s",
+        read_ms / n_ok,
+        hash_ms / n_ok,
+        decode_ms / n_ok,
+        prepare_ms / n_ok,
+        colour_ms / n_ok
+    );
+
+    // 2. The import itself, everything included (walk, hash, decode, prepare, model load, embed,
+    //    SQLite, index). Several runs, each into a fresh library; the median run is reported.
+    let mut runs: Vec<ImportRun> = Vec::new();
+    for run in 1..=IMPORT_RUNS {
+        let r = import_once(&sub.files)?;
+        println!(
+            "import run {run}: {} added, {} failed in {:.2} s = {:.1} images/s (scan {:.2} s, decode+embed+store {:.2} s, index {:.2} s; {} model calls, mean batch {:.2}, sizes {})",
+            r.imported, r.failed, r.seconds, r.rate, r.scan, r.embedding, r.indexing, r.calls, r.mean_batch, r.histogram
+        );
+        runs.push(r);
+    }
+    runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    let all_rates: Vec<f64> = runs.iter().map(|r| round(r.rate, 2)).collect();
+    let r = &runs[runs.len() / 2];
+    let (imported, rate) = (r.imported, r.rate);
+    println!(
+        "import (median of {IMPORT_RUNS}): {imported} images in {:.2} s = {rate:.1} images/s end to end; decode+embed+store phase {:.1} images/s",
+        r.seconds, r.rate_embedding
+    );
+    for (path, err) in r.errors.iter().take(5) {
+        println!("  failed: {} — {err}", path.display());
+    }
+
+    let mut out = json!({
+        "images_dir": args.images.display().to_string(),
+        "files": sub.files.len(),
+        "files_total": sub.total,
+        "step": sub.step,
+        "list_sha256": sub.sha256,
+        "megabytes": round(bytes as f64 / 1e6, 1),
+        "mean_megapixels": round(pixels as f64 / n_ok / 1e6, 3),
+        "single_thread_ms_per_image": round(per_image, 2),
+        "single_thread_images_per_s": round(1000.0 / per_image, 1),
+        "read_ms_per_image": round(read_ms / n_ok, 3),
+        "blake3_ms_per_image": round(hash_ms / n_ok, 3),
+        "decode_ms_per_image": round(decode_ms / n_ok, 3),
+        "prepare_ms_per_image": round(prepare_ms / n_ok, 3),
+        "colour_features_ms_per_image": round(colour_ms / n_ok, 3),
+        "imported": imported,
+        "failed": r.failed,
+        "import_runs": IMPORT_RUNS,
+        "import_images_per_s_all_runs": all_rates,
+        "import_seconds": round(r.seconds, 2),
+        "import_images_per_s": round(rate, 2),
+        "scan_seconds": round(r.scan, 3),
+        "embedding_phase_seconds": round(r.embedding, 2),
+        "embedding_phase_images_per_s": round(r.rate_embedding, 2),
+        "index_seconds": round(r.indexing, 3),
+        "model_calls": r.calls,
+        "mean_batch": round(r.mean_batch, 2),
+        "batch_histogram": r.histogram,
+    });
+    if let (Some(b8), Some(b8_ms)) = (inference_b8, inference_b8_ms) {
+        let ratio = rate / b8;
+        // CPU budget: inference keeps both cores busy for b8_ms per image; decode + prepare needs
+        // per_image on one core. If the two shared the cores perfectly, the import could not beat
+        // one image per (b8_ms + per_image / cores).
+        let ceiling = b8_ms / (b8_ms + per_image / num_cores() as f64);
+        println!(
+            "  import / pure inference (batch {BATCH}, {b8:.1} images/s) = {:.1}% (target >= 85%); CPU-budget ceiling for this ratio {:.1}%",
+            100.0 * ratio,
+            100.0 * ceiling
+        );
+        out["ratio_to_inference_batch8"] = json!(round(ratio, 4));
+        out["ratio_ceiling_cpu_budget"] = json!(round(ceiling, 4));
+    } else {
+        println!("  (run the `inference` section in the same invocation for the ratio to pure inference)");
+    }
+    Ok(out)
+}
+
+struct ImportRun {
+    imported: usize,
+    failed: usize,
+    seconds: f64,
+    rate: f64,
+    scan: f64,
+    embedding: f64,
+    indexing: f64,
+    rate_embedding: f64,
+    calls: usize,
+    mean_batch: f64,
+    histogram: String,
+    errors: Vec<(PathBuf, String)>,
+}
+
+/// One `Library::import` of `files` into a fresh temporary library.
+fn import_once(files: &[PathBuf]) -> Result<ImportRun> {
+    let tmp = tempfile::Builder::new().prefix("kindred-bench-lib").tempdir()?;
+    let mut lib = Library::open(tmp.path(), LibraryOptions::default())?;
+    let cancel = AtomicBool::new(false);
+    let t0 = Instant::now();
+    let mut embedding_at = None;
+    let mut indexing_at = None;
+    let mut last_done = 0usize;
+    // Each model call is followed by one progress report whose `done` grew by the batch size.
+    let mut flushes: Vec<usize> = Vec::new();
+    let summary = lib.import(files, &cancel, &mut |p: &Progress| match p.phase {
+        Phase::Embedding => {
+            embedding_at.get_or_insert_with(|| t0.elapsed());
+            if p.done > last_done {
+                flushes.push(p.done - last_done);
+                last_done = p.done;
+            }
+        }
+        Phase::Indexing => indexing_at = Some(t0.elapsed()),
+        _ => {}
+    })?;
+    let total = t0.elapsed();
+    let scan = embedding_at.unwrap_or_default();
+    let indexing = total - indexing_at.unwrap_or(total);
+    let embedding = indexing_at.unwrap_or(total) - scan;
+    let imported = summary.added + summary.updated;
+    let mut sizes = [0usize; BATCH + 1];
+    for &f in &flushes {
+        sizes[f.min(BATCH)] += 1;
+    }
+    let histogram: Vec<String> = (1..=BATCH).filter(|&b| sizes[b] > 0).map(|b| format!("{b}:{}", sizes[b])).collect();
+    Ok(ImportRun {
+        imported,
+        failed: summary.failed,
+        seconds: total.as_secs_f64(),
+        rate: imported as f64 / total.as_secs_f64(),
+        scan: scan.as_secs_f64(),
+        embedding: embedding.as_secs_f64(),
+        indexing: indexing.as_secs_f64(),
+        rate_embedding: imported as f64 / embedding.as_secs_f64(),
+        calls: flushes.len(),
+        mean_batch: flushes.iter().sum::<usize>() as f64 / flushes.len().max(1) as f64,
+        histogram: histogram.join(" "),
+        errors: summary.errors,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// search
+
+fn search(args: &Args) -> Result<Value> {
+    header("search: exact vs HNSW over synthetic vectors of the real dimensions, k = 10, cosine");
+    let nq = args.queries.max(1);
+    let params = HnswParams::default();
+    println!(
+        "HnswParams::default(): M {}, ef_construction {}, ef {}; {nq} queries (drawn like the data, other seed); clusters = n / 100",
+        params.connectivity, params.expansion_add, params.expansion_search
+    );
+    println!(
+        "{:>7} {:>7} {:>5} | {:>10} {:>9} {:>9} | {:>10} {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>8}",
+        "aspect", "n", "dim", "exact bld", "exact p50", "exact p99", "hnsw bld", "hnsw MB", "ef64 p50", "ef128 p50", "ef256 p50",
+        "ef64 R@10", "ef128 R@10", "ef256 R@10", "k50 p50"
+    );
+    let mut rows = Vec::new();
+    for &n in &args.search_sizes {
+        for (aspect, dim) in [("shape", SHAPE_DIM), ("texture", TEXTURE_DIM), ("colour", COLOUR_DIM)] {
+            let clusters = (n / 100).max(1);
+            let t = Instant::now();
+            let data = synthetic_vectors(n, dim, clusters, 1);
+            let queries = synthetic_vectors(nq, dim, clusters, 2);
+            let gen_s = t.elapsed().as_secs_f64();
+
+            let t = Instant::now();
+            let mut exact = ExactIndex::new(dim, Metric::Cosine);
+            for (i, v) in data.iter().enumerate() {
+                exact.add(i as u64, v)?;
+            }
+            let exact_build = t.elapsed().as_secs_f64();
+            for q in queries.iter().take(3) {
+                exact.search(q, K)?; // warm-up
+            }
+            let mut exact_lat = Vec::with_capacity(nq);
+            let mut truth: Vec<Vec<Neighbour>> = Vec::with_capacity(nq);
+            for q in &queries {
+                let t = Instant::now();
+                let hits = exact.search(q, K)?;
+                exact_lat.push(ms(t.elapsed()));
+                truth.push(hits);
+            }
+            drop(exact);
+
+            let t = Instant::now();
+            let mut hnsw = HnswIndex::new(dim, Metric::Cosine, params, n)?;
+            for (i, v) in data.iter().enumerate() {
+                hnsw.add(i as u64, v)?;
+            }
+            let hnsw_build = t.elapsed().as_secs_f64();
+            let memory = hnsw.memory_usage();
+            drop(data);
+
+            let mut per_ef = Map::new();
+            let mut p50s = Vec::new();
+            let mut recalls = Vec::new();
+            for ef in [64, 128, 256] {
+                hnsw.set_expansion_search(ef);
+                for q in queries.iter().take(10) {
+                    hnsw.search(q, K)?; // warm-up
+                }
+                let mut lat = Vec::with_capacity(nq);
+                let mut recall = 0.0;
+                for (q, t_hits) in queries.iter().zip(&truth) {
+                    let t = Instant::now();
+                    let hits = hnsw.search(q, K)?;
+                    lat.push(ms(t.elapsed()));
+                    recall += recall_at_k(t_hits, &hits);
+                }
+                recall /= nq as f64;
+                let (p50, p99) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.99));
+                p50s.push(p50);
+                recalls.push(recall);
+                per_ef.insert(
+                    format!("ef{ef}"),
+                    json!({"p50_ms": round(p50, 4), "p99_ms": round(p99, 4), "recall_at_10": round(recall, 4)}),
+                );
+            }
+            // What `search::nearest` asks each index for: max(5k, 50) = 50 candidates.
+            hnsw.set_expansion_search(params.expansion_search);
+            let mut lat50: Vec<f64> = queries
+                .iter()
+                .map(|q| {
+                    let t = Instant::now();
+                    hnsw.search(q, 50).map(|_| ms(t.elapsed()))
+                })
+                .collect::<Result<_>>()?;
+            let k50_p50 = percentile(&mut lat50, 0.5);
+            let (e50, e99) = (percentile(&mut exact_lat, 0.5), percentile(&mut exact_lat, 0.99));
+            println!(
+                "{aspect:>7} {n:>7} {dim:>5} | {:>9.2}s {:>7.2}ms {:>7.2}ms | {:>9.1}s {:>9.1} | {:>7.3}ms {:>7.3}ms {:>7.3}ms | {:>9.4} {:>10.4} {:>10.4} | {:>6.3}ms",
+                exact_build,
+                e50,
+                e99,
+                hnsw_build,
+                memory as f64 / (1 << 20) as f64,
+                p50s[0],
+                p50s[1],
+                p50s[2],
+                recalls[0],
+                recalls[1],
+                recalls[2],
+                k50_p50
+            );
+            rows.push(json!({
+                "aspect": aspect,
+                "n": n,
+                "dim": dim,
+                "clusters": clusters,
+                "queries": nq,
+                "generate_seconds": round(gen_s, 2),
+                "exact_build_seconds": round(exact_build, 3),
+                "exact_p50_ms": round(e50, 3),
+                "exact_p99_ms": round(e99, 3),
+                "hnsw_build_seconds": round(hnsw_build, 2),
+                "hnsw_memory_bytes": memory,
+                "hnsw": Value::Object(per_ef),
+                "hnsw_k50_ef128_p50_ms": round(k50_p50, 4),
+            }));
+        }
+    }
+    Ok(json!({ "k": K, "metric": "cosine", "rows": rows }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// query
+
+fn query(_args: &Args) -> Result<Value> {
+    header("query: Library::search(&Query::File(..), &Weights::ALL, 10), model warm");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&samples)
+        .with_context(|| format!("reading {}", samples.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| has_image_extension(p))
+        .collect();
+    files.sort();
+    let tmp = tempfile::Builder::new().prefix("kindred-bench-query").tempdir()?;
+    let lib_dir = tmp.path().join("library");
+    let mut lib = Library::open(&lib_dir, LibraryOptions::default())?;
+    let t = Instant::now();
+    let summary = lib.import(std::slice::from_ref(&samples), &AtomicBool::new(false), &mut |_| {})?;
+    println!("library: {} sample artworks imported in {:.1} s", summary.added, t.elapsed().as_secs_f64());
+
+    // Query files: copies outside the library (not catalogued, so every query runs the model).
+    let qdir = tmp.path().join("queries");
+    std::fs::create_dir_all(&qdir)?;
+    let queries: Vec<PathBuf> = files
+        .iter()
+        .map(|f| {
+            let dest = qdir.join(f.file_name().expect("file name"));
+            std::fs::copy(f, &dest).map(|_| dest)
+        })
+        .collect::<std::io::Result<_>>()?;
+
+    // The library's model is already loaded by the import; one more query to warm everything.
+    let t = Instant::now();
+    lib.search(&Query::File(queries[0].clone()), &Weights::ALL, K)?;
+    let first_ms = ms(t.elapsed());
+    let rounds = 50usize.div_ceil(queries.len()).max(2);
+    let mut lat = Vec::new();
+    for _ in 0..rounds {
+        for q in &queries {
+            let t = Instant::now();
+            let r = lib.search(&Query::File(q.clone()), &Weights::ALL, K)?;
+            lat.push(ms(t.elapsed()));
+            assert!(r.query_id.is_none() && !r.hits.is_empty());
+        }
+    }
+    let n = lat.len();
+    let mean = lat.iter().sum::<f64>() / n as f64;
+    let (p50, p99) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.99));
+    println!(
+        "end to end over {n} queries ({} files x {rounds}): p50 {p50:.1} ms, p99 {p99:.1} ms, mean {mean:.1} ms (target p50 <= 50 ms); first after import {first_ms:.1} ms",
+        queries.len()
+    );
+
+    // Where the time goes: the same steps by hand, and a search without inference.
+    let mut embedder = Embedder::new(THREADS)?;
+    let (mut dec, mut prep, mut emb) = (Vec::new(), Vec::new(), Vec::new());
+    for q in queries.iter().chain(&queries) {
+        let t = Instant::now();
+        let bytes = std::fs::read(q)?;
+        let d = decode::decode(&bytes)?;
+        dec.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let p = preprocess::prepare(&d);
+        prep.push(ms(t.elapsed()));
+        let t = Instant::now();
+        embedder.embed(&[&p.tensor])?;
+        emb.push(ms(t.elapsed()));
+    }
+    drop(embedder);
+    let ids: Vec<_> = lib.catalog().artworks_with_status(Status::Ok)?.into_iter().map(|a| a.id).collect();
+    let mut by_id = Vec::new();
+    for _ in 0..2 {
+        for &id in &ids {
+            let t = Instant::now();
+            lib.search(&Query::Artwork(id), &Weights::ALL, K)?;
+            by_id.push(ms(t.elapsed()));
+        }
+    }
+    let (d50, p50p, e50, s50) =
+        (percentile(&mut dec, 0.5), percentile(&mut prep, 0.5), percentile(&mut emb, 0.5), percentile(&mut by_id, 0.5));
+    println!(
+        "  breakdown (p50): read+decode {d50:.2} ms, prepare {p50p:.2} ms, embed batch 1 {e50:.1} ms, search by artwork id (no inference) {s50:.2} ms"
+    );
+    Ok(json!({
+        "library_artworks": summary.added,
+        "queries": n,
+        "query_files": queries.len(),
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
+        "mean_ms": round(mean, 2),
+        "first_query_ms": round(first_ms, 2),
+        "decode_p50_ms": round(d50, 3),
+        "prepare_p50_ms": round(p50p, 3),
+        "embed_b1_p50_ms": round(e50, 2),
+        "search_by_id_p50_ms": round(s50, 3),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+struct Subset {
+    files: Vec<PathBuf>,
+    rel: Vec<String>,
+    total: usize,
+    step: usize,
+    sha256: String,
+}
+
+/// The deterministic file subset described in the module docs.
+fn subset(dir: &Path, limit: usize) -> Result<Subset> {
+    let mut rel: Vec<Vec<u8>> = Vec::new();
+    collect(dir, &[], &mut rel).with_context(|| format!("listing {}", dir.display()))?;
+    if rel.is_empty() {
+        bail!("no image files under {}", dir.display());
+    }
+    rel.sort();
+    let total = rel.len();
+    let step = (total / limit).max(1);
+    let picked: Vec<Vec<u8>> = rel.into_iter().step_by(step).take(limit).collect();
+    let sha256 = hex(&Sha256::digest(picked.join(&b"\n"[..])));
+    let files = picked.iter().map(|r| dir.join(bytes_to_path(r))).collect();
+    let rel = picked.iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect();
+    Ok(Subset { files, rel, total, step, sha256 })
+}
+
+fn collect(dir: &Path, prefix: &[u8], out: &mut Vec<Vec<u8>>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.as_encoded_bytes();
+        if name.starts_with(b".") {
+            continue;
+        }
+        let mut rel = prefix.to_vec();
+        if !rel.is_empty() {
+            rel.push(b'/');
+        }
+        rel.extend_from_slice(name);
+        let kind = entry.file_type()?; // does not follow symlinks
+        if kind.is_dir() {
+            collect(&entry.path(), &rel, out)?;
+        } else if kind.is_file() && has_image_extension(&entry.path()) {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+fn has_image_extension(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+#[cfg(unix)]
+fn bytes_to_path(b: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(b))
+}
+
+#[cfg(not(unix))]
+fn bytes_to_path(b: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(b).into_owned())
+}
+
+fn prepare_file(path: &Path) -> Result<Prepared> {
+    let bytes = std::fs::read(path)?;
+    Ok(preprocess::prepare(&decode::decode(&bytes)?))
+}
+
+/// Nearest-rank percentile (sorts `v`).
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn header(title: &str) {
+    println!("\n== {title}");
+}
+
+fn num_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+fn machine() -> Value {
+    json!({ "cores": num_cores(), "cpu": cpu_model() })
+}
