@@ -1,12 +1,12 @@
 //! Kindred benchmarks: a plain binary (no harness) that prints the figures BENCHMARKS.md reports.
 //!
 //! ```text
-//! cargo bench --bench kindred_bench -- [inference] [import] [search] [query]
+//! cargo bench --bench kindred_bench -- [inference] [import] [search] [query] [library] [pipeline]
 //!                                      [--images DIR] [--limit N] [--search-sizes 10000,100000]
-//!                                      [--queries N] [--seconds S]
+//!                                      [--queries N] [--seconds S] [--library-n N]
 //! ```
 //!
-//! Without section names all four run. Sections:
+//! Without section names the first four run (about 4 minutes on 2 cores). Sections:
 //!
 //! * `inference`: pure model throughput (`Embedder::new(2)`) at batch 1 and batch `import::BATCH`
 //!   on tensors prepared beforehand (only `embed` is timed).
@@ -17,6 +17,13 @@
 //!   vectors of the real dimensions (shape 1280, texture 352, colour 245) at 10k and 100k.
 //! * `query`: end-to-end `Library::search(&Query::File(..))` latency, model warm, on a library of
 //!   `assets/samples`, with query files that are copies outside the library.
+//! * `library` (not run by default, a few minutes): a catalog of `--library-n` synthetic artworks
+//!   (default 100k) written through `Catalog::writer`, then `Library::search` by artwork id: first
+//!   search (HNSW build + save), reopen (index load), warm latency, and `Catalog::counts` alone.
+//! * `pipeline` (not run by default, about a minute): the import's decode -> batch -> embed pipeline
+//!   rebuilt from the public API without the catalog (read, blake3, decode, prepare in W worker
+//!   threads; `Embedder::new(T)` on the main thread; flush at 8 or when the channel is empty),
+//!   for several (W, T): how the two cores are best shared, and what the catalog writes cost.
 //!
 //! File subset (shared with `scripts/bench-python.py`): every regular file (symlinks and hidden
 //! entries skipped, directories not followed through symlinks) under `--images DIR` whose
@@ -63,6 +70,7 @@ struct Args {
     search_sizes: Vec<usize>,
     queries: usize,
     seconds: f64,
+    library_n: usize,
 }
 
 fn parse_args() -> Result<Args> {
@@ -73,6 +81,7 @@ fn parse_args() -> Result<Args> {
         search_sizes: vec![10_000, 100_000],
         queries: 200,
         seconds: 10.0,
+        library_n: 100_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -83,20 +92,21 @@ fn parse_args() -> Result<Args> {
             "--limit" => args.limit = value("--limit")?.parse().context("--limit N")?,
             "--queries" => args.queries = value("--queries")?.parse().context("--queries N")?,
             "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds S")?,
+            "--library-n" => args.library_n = value("--library-n")?.parse().context("--library-n N")?,
             "--search-sizes" => {
                 args.search_sizes =
                     value("--search-sizes")?.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>().context("--search-sizes N,N")?
             }
-            "inference" | "import" | "search" | "query" => args.sections.push(a),
+            "inference" | "import" | "search" | "query" | "library" | "pipeline" => args.sections.push(a),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo bench --bench kindred_bench -- [inference] [import] [search] [query] \
-                     [--images DIR] [--limit N] [--search-sizes N,N] [--queries N] [--seconds S]"
+                    "usage: cargo bench --bench kindred_bench -- [inference] [import] [search] [query] [library] [pipeline] \
+                     [--images DIR] [--limit N] [--search-sizes N,N] [--queries N] [--seconds S] [--library-n N]"
                 );
                 std::process::exit(0);
             }
             other if other.starts_with("--") => bail!("unknown option {other}"),
-            other => bail!("unknown section `{other}` (inference, import, search, query)"),
+            other => bail!("unknown section `{other}` (inference, import, search, query, library, pipeline)"),
         }
     }
     if args.sections.is_empty() {
@@ -129,6 +139,8 @@ fn main() -> Result<()> {
             "import" => import(&args, inference_b8, inference_b8_ms)?,
             "search" => search(&args)?,
             "query" => query(&args)?,
+            "library" => library_scale(&args)?,
+            "pipeline" => pipeline(&args)?,
             _ => unreachable!(),
         };
         if let Some(obj) = value.as_object_mut() {
@@ -635,6 +647,204 @@ fn query(_args: &Args) -> Result<Value> {
         "embed_b1_p50_ms": round(e50, 2),
         "search_by_id_p50_ms": round(s50, 3),
     }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// library (optional)
+
+fn library_scale(args: &Args) -> Result<Value> {
+    use kindred::catalog::{Catalog, NewArtwork};
+    use kindred::features::Embedding;
+    let n = args.library_n;
+    header(&format!("library: Library::search by artwork id on a catalog of {n} synthetic artworks"));
+    let tmp = tempfile::Builder::new().prefix("kindred-bench-scale").tempdir()?;
+    let dir = tmp.path().join("library");
+    std::fs::create_dir_all(&dir)?;
+    let model = kindred::model::Model::id();
+    let clusters = (n / 100).max(1);
+    let t = Instant::now();
+    let colour = synthetic_vectors(n, COLOUR_DIM, clusters, 11);
+    let texture = synthetic_vectors(n, TEXTURE_DIM, clusters, 12);
+    let shape = synthetic_vectors(n, SHAPE_DIM, clusters, 13);
+    let gen_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    {
+        let mut catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
+        for start in (0..n).step_by(1000) {
+            let mut w = catalog.writer()?;
+            for i in start..(start + 1000).min(n) {
+                let path = PathBuf::from(format!("/nonexistent/kindred-bench/{i:07}.png"));
+                let mut hash = [0u8; 32];
+                hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                let meta = NewArtwork { path: &path, size: 1000, mtime_ns: 1, hash: &hash, width: 100, height: 100, format: "png" };
+                let id = w.put_artwork(&meta)?;
+                let e = Embedding { colour: colour[i].clone(), texture: texture[i].clone(), shape: shape[i].clone() };
+                w.put_embedding(id, &model, &e, &[])?;
+            }
+            w.commit()?;
+        }
+    }
+    drop((colour, texture, shape));
+    let insert_s = t.elapsed().as_secs_f64();
+    let db_mb = std::fs::metadata(dir.join("catalog.sqlite")).map_or(0, |m| m.len()) as f64 / 1e6;
+    println!("catalog written in {insert_s:.1} s ({db_mb:.0} MB; vectors generated in {gen_s:.1} s)");
+
+    let mut lib = Library::open(&dir, LibraryOptions::default())?;
+    let mut counts: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            lib.catalog().counts(&model).map(|_| ms(t.elapsed()))
+        })
+        .collect::<Result<_>>()?;
+    let counts_p50 = percentile(&mut counts, 0.5);
+    let t = Instant::now();
+    lib.search(&Query::Artwork(1), &Weights::ALL, K)?;
+    let first_s = t.elapsed().as_secs_f64();
+    let info = lib.info()?;
+    println!(
+        "Catalog::counts: {counts_p50:.1} ms; first search (index {} {}): {first_s:.1} s",
+        info.index.kind, info.index.state
+    );
+    drop(lib);
+    let mut lib = Library::open(&dir, LibraryOptions::default())?;
+    let t = Instant::now();
+    lib.search(&Query::Artwork(2), &Weights::ALL, K)?;
+    let reopen_s = t.elapsed().as_secs_f64();
+    let state = lib.info()?.index.state;
+    let step = (n / 200).max(1);
+    let mut lat = Vec::new();
+    for id in (1..=n as i64).step_by(step).take(200) {
+        let t = Instant::now();
+        let r = lib.search(&Query::Artwork(id), &Weights::ALL, K)?;
+        lat.push(ms(t.elapsed()));
+        assert_eq!(r.hits.len(), K);
+    }
+    let (p50, p99) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.99));
+    let mut counts_warm: Vec<f64> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            lib.catalog().counts(&model).map(|_| ms(t.elapsed()))
+        })
+        .collect::<Result<_>>()?;
+    let counts_warm_p50 = percentile(&mut counts_warm, 0.5);
+    println!(
+        "after reopen: first search {reopen_s:.2} s (index {state}); warm search by id over {} queries: p50 {p50:.2} ms, p99 {p99:.2} ms; Catalog::counts now {counts_warm_p50:.2} ms",
+        lat.len()
+    );
+    Ok(json!({
+        "artworks": n,
+        "catalog_mb": round(db_mb, 1),
+        "catalog_write_seconds": round(insert_s, 2),
+        "counts_p50_ms": round(counts_p50, 2),
+        "counts_warm_p50_ms": round(counts_warm_p50, 3),
+        "first_search_seconds": round(first_s, 2),
+        "reopen_first_search_seconds": round(reopen_s, 3),
+        "search_by_id_p50_ms": round(p50, 3),
+        "search_by_id_p99_ms": round(p99, 3),
+        "queries": lat.len(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// pipeline (optional)
+
+fn pipeline(args: &Args) -> Result<Value> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    header("pipeline: the import's decode/embed pipeline without the catalog, W decode workers x T intra-op threads");
+    let sub = subset(&args.images, args.limit)?;
+    for f in &sub.files {
+        let _ = std::fs::read(f); // page cache
+    }
+    let files = &sub.files;
+    println!("{} files from {} (list sha256 {})", files.len(), args.images.display(), &sub.sha256[..16]);
+    let mut rows = Vec::new();
+    for (workers, threads) in [(2usize, 2usize), (1, 2), (2, 1), (1, 1), (0, 2)] {
+        let mut embedder = Embedder::new(threads)?;
+        let warm = prepare_file(&files[0])?;
+        embedder.embed(&vec![warm.tensor.as_slice(); BATCH])?;
+        let t = Instant::now();
+        let mut embedded = 0usize;
+        let mut calls = 0usize;
+        let mut embed_s = 0.0;
+        let mut flush = |batch: &mut Vec<Prepared>, embedder: &mut Embedder| -> Result<()> {
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let c = Instant::now();
+            let tensors: Vec<&[f32]> = batch.iter().map(|p| p.tensor.as_slice()).collect();
+            let out = embedder.embed(&tensors)?;
+            for (p, cnn) in batch.iter().zip(&out) {
+                std::hint::black_box(kindred::features::Embedding::new(&p.colour, cnn));
+            }
+            embed_s += c.elapsed().as_secs_f64();
+            embedded += batch.len();
+            calls += 1;
+            batch.clear();
+            Ok(())
+        };
+        let prepare_one = |f: &PathBuf| -> Option<Prepared> {
+            let bytes = std::fs::read(f).ok()?;
+            std::hint::black_box(blake3::hash(&bytes));
+            decode::decode(&bytes).ok().map(|d| preprocess::prepare(&d))
+        };
+        let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+        if workers == 0 {
+            // Sequential, like the Python baseline: prepare, and embed every BATCH images.
+            for f in files {
+                if let Some(p) = prepare_one(f) {
+                    batch.push(p);
+                    if batch.len() == BATCH {
+                        flush(&mut batch, &mut embedder)?;
+                    }
+                }
+            }
+            flush(&mut batch, &mut embedder)?;
+        } else {
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| -> Result<()> {
+                let (tx, rx) = crossbeam_channel::bounded::<Prepared>(BATCH * 2);
+                for _ in 0..workers {
+                    let (tx, next, prepare_one) = (tx.clone(), &next, &prepare_one);
+                    scope.spawn(move || {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(f) = files.get(i) else { break };
+                            if let Some(p) = prepare_one(f) {
+                                if tx.send(p).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    });
+                }
+                drop(tx);
+                while let Ok(p) = rx.recv() {
+                    batch.push(p);
+                    if batch.len() >= BATCH || rx.is_empty() {
+                        flush(&mut batch, &mut embedder)?;
+                    }
+                }
+                flush(&mut batch, &mut embedder)
+            })?;
+        }
+        drop(flush);
+        let secs = t.elapsed().as_secs_f64();
+        let rate = embedded as f64 / secs;
+        println!(
+            "W={workers} T={threads}: {rate:6.1} images/s ({embedded} images in {secs:.2} s; {calls} model calls, mean batch {:.2}; main thread in embed {:.0}% of the time)",
+            embedded as f64 / calls.max(1) as f64,
+            100.0 * embed_s / secs
+        );
+        rows.push(json!({
+            "workers": workers,
+            "threads": threads,
+            "images_per_s": round(rate, 2),
+            "images": embedded,
+            "model_calls": calls,
+            "embed_share": round(embed_s / secs, 3),
+        }));
+    }
+    Ok(json!({ "files": files.len(), "list_sha256": sub.sha256, "rows": rows }))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --images) IMAGES=$2; shift 2 ;;
         --limit) LIMIT=$2; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
