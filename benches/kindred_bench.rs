@@ -265,11 +265,11 @@ fn import(args: &Args, inference_b8: Option<f64>, inference_b8_ms: Option<f64>) 
         let Ok(d) = decode::decode(&bytes) else { continue };
         decode_ms += ms(t.elapsed());
         pixels += u64::from(d.width()) * u64::from(d.height());
-        let t = Instant::now();
-        std::hint::black_box(preprocess::prepare(&d));
-        prepare_ms += ms(t.elapsed());
         // What the colour features alone cost (histogram + k-means palette on 96x96 pixels).
         let small = image::imageops::resize(&d.image.to_rgb8(), 96, 96, image::imageops::FilterType::Triangle);
+        let t = Instant::now();
+        std::hint::black_box(preprocess::prepare(d, true));
+        prepare_ms += ms(t.elapsed());
         let t = Instant::now();
         std::hint::black_box(kindred::colour::features(small.as_raw()));
         colour_ms += ms(t.elapsed());
@@ -613,7 +613,7 @@ fn query(_args: &Args) -> Result<Value> {
         let d = decode::decode(&bytes)?;
         dec.push(ms(t.elapsed()));
         let t = Instant::now();
-        let p = preprocess::prepare(&d);
+        let p = preprocess::prepare(d, false);
         prep.push(ms(t.elapsed()));
         let t = Instant::now();
         embedder.embed(&[&p.tensor])?;
@@ -785,7 +785,7 @@ fn pipeline(args: &Args) -> Result<Value> {
         let prepare_one = |f: &PathBuf| -> Option<Prepared> {
             let bytes = std::fs::read(f).ok()?;
             std::hint::black_box(blake3::hash(&bytes));
-            decode::decode(&bytes).ok().map(|d| preprocess::prepare(&d))
+            decode::decode(&bytes).ok().map(|d| preprocess::prepare(d, true))
         };
         let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
         if workers == 0 {
@@ -915,7 +915,7 @@ fn bytes_to_path(b: &[u8]) -> PathBuf {
 
 fn prepare_file(path: &Path) -> Result<Prepared> {
     let bytes = std::fs::read(path)?;
-    Ok(preprocess::prepare(&decode::decode(&bytes)?))
+    Ok(preprocess::prepare(decode::decode(&bytes)?, true))
 }
 
 /// Nearest-rank percentile (sorts `v`).

@@ -32,9 +32,29 @@ pub struct ColourFeatures {
 }
 
 /// Computes colour features from interleaved RGB pixels.
+///
+/// Pixels are first merged into weighted distinct colours (artworks, clip art above all, repeat
+/// a few colours many times): the histogram uses exact colours, the palette's k-means colours
+/// quantised to 5 bits per channel, which moves a swatch by at most 4/255.
 pub fn features(rgb: &[u8]) -> ColourFeatures {
-    let samples: Vec<([f32; 3], f32)> = rgb.chunks_exact(3).map(|p| (srgb_to_lab([p[0], p[1], p[2]]), 1.0)).collect();
-    ColourFeatures { histogram: histogram(&samples), palette: palette(&samples) }
+    ColourFeatures { histogram: histogram(&weighted_lab(rgb, 0xFF)), palette: palette(&weighted_lab(rgb, 0xF8)) }
+}
+
+/// Distinct colours (after masking each channel with `mask`) as (CIELAB, count) samples.
+fn weighted_lab(rgb: &[u8], mask: u8) -> Vec<([f32; 3], f32)> {
+    let mut counts: std::collections::HashMap<[u8; 3], u32> = std::collections::HashMap::with_capacity(1024);
+    for p in rgb.chunks_exact(3) {
+        let key = [p[0] & mask, p[1] & mask, p[2] & mask];
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    let centre = !mask / 2; // middle of a quantisation cell
+    let mut samples: Vec<([f32; 3], f32)> = counts
+        .into_iter()
+        .map(|(c, n)| (srgb_to_lab(c.map(|v| v | centre)), n as f32))
+        .collect();
+    // HashMap order is random: sort so results do not depend on it (float sums, k-means ties).
+    samples.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    samples
 }
 
 /// Trilinear soft binning: each sample spreads its weight over the 8 nearest bin centres.
@@ -119,8 +139,13 @@ fn nearest(centres: &[[f32; 3]], lab: &[f32; 3]) -> (usize, f32) {
 const WHITE: [f32; 3] = [0.950_47, 1.0, 1.088_83]; // D65
 
 fn srgb_to_linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.040_45 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = i as f32 / 255.0;
+            if c <= 0.040_45 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        })
+    })[usize::from(c)]
 }
 
 fn linear_to_srgb(c: f32) -> u8 {

@@ -314,8 +314,8 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
     }
     match decode::decode(&bytes) {
         Ok(decoded) => {
-            let prepared = Box::new(preprocess::prepare(&decoded));
-            Outcome::Prepared { file, hash, format: decode::format_name(decoded.format), prepared }
+            let format = decode::format_name(decoded.format);
+            Outcome::Prepared { file, hash, format, prepared: Box::new(preprocess::prepare(decoded, true)) }
         }
         Err(e) => Outcome::Failed { error: e.to_string(), file },
     }
@@ -415,7 +415,9 @@ fn embed_and_store(
         };
         let id = writer.put_artwork(&meta)?;
         writer.put_embedding(id, model, &Embedding::new(&prepared.colour, &cnn), &prepared.colour.palette)?;
-        writer.put_thumbnail(id, &prepared.thumbnail)?;
+        if let Some(jpeg) = &prepared.thumbnail {
+            writer.put_thumbnail(id, jpeg)?;
+        }
         count_stored(&file, summary);
         summary.changed_ids.push(id);
         last = Some(file.path);

@@ -42,18 +42,13 @@ impl Metric {
     pub fn distance(self, a: &[f32], b: &[f32]) -> f32 {
         match self {
             Metric::Cosine => {
-                let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
-                for (x, y) in a.iter().zip(b) {
-                    dot += x * y;
-                    na += x * x;
-                    nb += y * y;
-                }
+                let [dot, na, nb] = lanes(a, b, |x, y| [x * y, x * x, y * y]);
                 let denom = (na * nb).sqrt();
                 if denom > 0.0 { 1.0 - dot / denom } else { 1.0 }
             }
-            Metric::Euclidean => a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum(),
-            Metric::Manhattan => a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum(),
-            Metric::InnerProduct => 1.0 - a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>(),
+            Metric::Euclidean => lanes(a, b, |x, y| [(x - y) * (x - y)])[0],
+            Metric::Manhattan => lanes(a, b, |x, y| [(x - y).abs()])[0],
+            Metric::InnerProduct => 1.0 - lanes(a, b, |x, y| [x * y])[0],
         }
     }
 
@@ -66,6 +61,31 @@ impl Metric {
             Metric::Manhattan => 1.0 / (1.0 + distance),
         }
     }
+}
+
+/// Sums `f(a[i], b[i])` (N sums at once) in 8 independent lanes, which the compiler vectorises;
+/// a single running sum would serialise on floating-point addition order.
+#[inline]
+fn lanes<const N: usize>(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> [f32; N]) -> [f32; N] {
+    let mut acc = [[0.0f32; 8]; N];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            let v = f(x[l], y[l]);
+            for n in 0..N {
+                acc[n][l] += v[n];
+            }
+        }
+    }
+    let mut out = acc.map(|lane| lane.iter().sum::<f32>());
+    for (x, y) in ra.iter().zip(rb) {
+        let v = f(*x, *y);
+        for n in 0..N {
+            out[n] += v[n];
+        }
+    }
+    out
 }
 
 impl fmt::Display for Metric {
@@ -106,6 +126,10 @@ pub trait VectorIndex: Send + Sync {
     }
     /// Adds (or replaces) the vector stored under `key`.
     fn add(&mut self, key: u64, vector: &[f32]) -> Result<()>;
+    /// Adds (or replaces) many vectors; implementations may insert them in parallel.
+    fn add_batch(&mut self, items: &[(u64, &[f32])]) -> Result<()> {
+        items.iter().try_for_each(|(key, v)| self.add(*key, v))
+    }
     /// Removes `key` if present.
     fn remove(&mut self, key: u64) -> Result<()>;
     /// The `k` nearest vectors to `query`, closest first.
@@ -120,12 +144,14 @@ pub struct ExactIndex {
     metric: Metric,
     keys: Vec<u64>,
     data: Vec<f32>,
+    /// Row of each key in `keys` / `data`.
+    rows: std::collections::HashMap<u64, usize>,
 }
 
 impl ExactIndex {
     /// An empty index.
     pub fn new(dim: usize, metric: Metric) -> Self {
-        Self { dim, metric, keys: Vec::new(), data: Vec::new() }
+        Self { dim, metric, keys: Vec::new(), data: Vec::new(), rows: Default::default() }
     }
 }
 
@@ -140,9 +166,10 @@ impl VectorIndex for ExactIndex {
 
     fn add(&mut self, key: u64, vector: &[f32]) -> Result<()> {
         check_dim(self.dim, vector)?;
-        match self.keys.iter().position(|k| *k == key) {
-            Some(i) => self.data[i * self.dim..(i + 1) * self.dim].copy_from_slice(vector),
+        match self.rows.get(&key) {
+            Some(&i) => self.data[i * self.dim..(i + 1) * self.dim].copy_from_slice(vector),
             None => {
+                self.rows.insert(key, self.keys.len());
                 self.keys.push(key);
                 self.data.extend_from_slice(vector);
             }
@@ -151,10 +178,11 @@ impl VectorIndex for ExactIndex {
     }
 
     fn remove(&mut self, key: u64) -> Result<()> {
-        if let Some(i) = self.keys.iter().position(|k| *k == key) {
+        if let Some(i) = self.rows.remove(&key) {
             let last = self.keys.len() - 1;
             self.keys.swap_remove(i);
             if i != last {
+                self.rows.insert(self.keys[i], i);
                 let (head, tail) = self.data.split_at_mut(last * self.dim);
                 head[i * self.dim..(i + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
             }
@@ -280,6 +308,28 @@ impl VectorIndex for HnswIndex {
             self.inner.reserve(grown).map_err(|e| anyhow!("growing HNSW index: {e}"))?;
         }
         self.inner.add(key, vector).map_err(|e| anyhow!("adding to HNSW index: {e}"))
+    }
+
+    /// Inserts concurrently on all cores: usearch's `add` is thread-safe once a thread context per
+    /// worker is reserved (graph building dominates index rebuilds of large libraries).
+    fn add_batch(&mut self, items: &[(u64, &[f32])]) -> Result<()> {
+        use rayon::prelude::*;
+        for (key, v) in items {
+            check_dim(self.dim, v)?;
+            if self.inner.contains(*key) {
+                self.inner.remove(*key).map_err(|e| anyhow!("{e}"))?;
+            }
+        }
+        let needed = self.inner.size() + items.len();
+        let capacity = if needed > self.inner.capacity() { needed.max(self.inner.capacity() * 2) } else { self.inner.capacity() };
+        let threads = rayon::current_num_threads();
+        self.inner
+            .reserve_capacity_and_threads(capacity, threads)
+            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+        let inner = &self.inner;
+        items
+            .par_iter()
+            .try_for_each(|(key, v)| inner.add(*key, v).map_err(|e| anyhow!("adding to HNSW index: {e}")))
     }
 
     fn remove(&mut self, key: u64) -> Result<()> {
@@ -414,10 +464,9 @@ mod tests {
         for metric in Metric::ALL {
             let mut exact = ExactIndex::new(dim, metric);
             let mut hnsw = HnswIndex::new(dim, metric, HnswParams::default(), data.len()).unwrap();
-            for (i, v) in data.iter().enumerate() {
-                exact.add(i as u64, v).unwrap();
-                hnsw.add(i as u64, v).unwrap();
-            }
+            let items: Vec<(u64, &[f32])> = data.iter().enumerate().map(|(i, v)| (i as u64, v.as_slice())).collect();
+            exact.add_batch(&items).unwrap();
+            hnsw.add_batch(&items).unwrap();
             let recall: f64 = queries
                 .iter()
                 .map(|q| recall_at_k(&exact.search(q, 10).unwrap(), &hnsw.search(q, 10).unwrap()))

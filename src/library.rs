@@ -19,6 +19,8 @@ use crate::search::{self, AspectIndexes, Hit, Query};
 
 /// Below this many artworks the exact index is used (no index files at all).
 pub const EXACT_BELOW: usize = 2_000;
+/// Embeddings read from the catalog per index insertion batch when (re)building.
+const BUILD_CHUNK: usize = 2_048;
 /// Version of `index/state.json`.
 const INDEX_FORMAT: u32 = 1;
 
@@ -188,14 +190,15 @@ impl Library {
             Query::File(path) => {
                 let abs = fs::canonicalize(path).with_context(|| format!("cannot open query {}", path.display()))?;
                 let meta = fs::metadata(&abs)?;
-                if let Some(a) = self.catalog.artwork_by_path(&abs)? {
+                let catalogued = self.catalog.artwork_by_path(&abs)?;
+                if let Some(a) = &catalogued {
                     if a.status == Status::Ok && a.size == meta.len() && a.mtime_ns == import::mtime_ns(&meta) {
                         if let Some(f) = stored(self, a.id)? {
                             return Ok((f, Some(a.id)));
                         }
                     }
                 }
-                let in_library = self.catalog.artwork_by_path(&abs)?.map(|a| a.id);
+                let in_library = catalogued.map(|a| a.id);
                 let features = search::file_features(&abs, self.embedder.get()?)?;
                 Ok((features, in_library))
             }
@@ -297,7 +300,15 @@ impl Library {
         let generation = self.catalog.generation()?;
         let capacity = self.catalog.counts(&self.model)?.ok as usize;
         let mut aspects = self.new_indexes(metric, kind, capacity)?;
-        self.catalog.for_each_embedding(&self.model, |id, e| add_all(&mut aspects, id, &e))?;
+        let mut chunk = Vec::with_capacity(BUILD_CHUNK);
+        self.catalog.for_each_embedding(&self.model, |id, e| {
+            chunk.push((id, e));
+            if chunk.len() == BUILD_CHUNK {
+                add_all(&mut aspects, &std::mem::take(&mut chunk))?;
+            }
+            Ok(())
+        })?;
+        add_all(&mut aspects, &chunk)?;
         Ok(Loaded { aspects, kind, generation, state })
     }
 
@@ -374,10 +385,9 @@ impl Library {
                 index.remove(id as u64)?;
             }
         }
-        for chunk in summary.changed_ids.chunks(256) {
-            for (id, e) in self.catalog.embeddings(chunk, &self.model)? {
-                add_all(&mut loaded.aspects, id, &e)?;
-            }
+        for ids in summary.changed_ids.chunks(BUILD_CHUNK) {
+            let chunk: Vec<(ArtworkId, Embedding)> = self.catalog.embeddings(ids, &self.model)?.into_iter().collect();
+            add_all(&mut loaded.aspects, &chunk)?;
         }
         loaded.generation = after;
         loaded.state = "updated".into();
@@ -390,9 +400,11 @@ impl Library {
     }
 }
 
-fn add_all(aspects: &mut AspectIndexes, id: ArtworkId, e: &Embedding) -> Result<()> {
+/// Adds a chunk of embeddings to every aspect's index (HNSW inserts them in parallel).
+fn add_all(aspects: &mut AspectIndexes, chunk: &[(ArtworkId, Embedding)]) -> Result<()> {
     for (aspect, index) in Aspect::ALL.iter().zip(&mut aspects.indexes) {
-        index.add(id as u64, e.get(*aspect))?;
+        let items: Vec<(u64, &[f32])> = chunk.iter().map(|(id, e)| (*id as u64, e.get(*aspect))).collect();
+        index.add_batch(&items)?;
     }
     Ok(())
 }

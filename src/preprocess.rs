@@ -31,15 +31,15 @@ pub struct Prepared {
     pub tensor: Vec<f32>,
     /// Colour histogram and palette.
     pub colour: ColourFeatures,
-    /// JPEG thumbnail, longest side `THUMB_SIDE`.
-    pub thumbnail: Vec<u8>,
+    /// JPEG thumbnail, longest side `THUMB_SIDE` (only when asked for: queries need none).
+    pub thumbnail: Option<Vec<u8>>,
 }
 
-/// Derives model input, colour features and thumbnail from a decoded image.
-pub fn prepare(decoded: &Decoded) -> Prepared {
+/// Derives model input, colour features and (if `with_thumbnail`) a thumbnail from a decoded image.
+pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
     let (width, height) = (decoded.width(), decoded.height());
     let mut resizer = Resizer::new();
-    let (pixels, has_alpha) = working_copy(&mut resizer, &decoded.image);
+    let (pixels, has_alpha) = working_copy(&mut resizer, decoded.image);
     let (w, h) = (pixels.width(), pixels.height());
 
     // Colour is measured on what the artist sees (transparency over white), so a transparent PNG
@@ -51,19 +51,20 @@ pub fn prepare(decoded: &Decoded) -> Prepared {
     let input = resize(&mut resizer, &flat, INPUT_SIDE, INPUT_SIDE);
     let tensor = to_chw(input.buffer());
 
-    let (tw, th) = fit(w, h, THUMB_SIDE);
-    let thumb = resize(&mut resizer, &flat, tw, th);
-    let thumbnail = encode_jpeg(thumb.buffer(), tw, th);
+    let thumbnail = with_thumbnail.then(|| {
+        let (tw, th) = fit(w, h, THUMB_SIDE);
+        encode_jpeg(resize(&mut resizer, &flat, tw, th).buffer(), tw, th)
+    });
     Prepared { width, height, tensor, colour, thumbnail }
 }
 
 /// The image as a `fast_image_resize` buffer, reduced to `WORKING_SIDE` if larger.
-fn working_copy(resizer: &mut Resizer, image: &DynamicImage) -> (Image<'static>, bool) {
+fn working_copy(resizer: &mut Resizer, image: DynamicImage) -> (Image<'static>, bool) {
     let has_alpha = image.color().has_alpha();
     let (w, h) = (image.width(), image.height());
     let (buf, kind) = match image {
-        DynamicImage::ImageRgba8(i) => (i.as_raw().clone(), PixelType::U8x4),
-        DynamicImage::ImageRgb8(i) => (i.as_raw().clone(), PixelType::U8x3),
+        DynamicImage::ImageRgba8(i) => (i.into_raw(), PixelType::U8x4),
+        DynamicImage::ImageRgb8(i) => (i.into_raw(), PixelType::U8x3),
         other if has_alpha => (other.to_rgba8().into_raw(), PixelType::U8x4),
         other => (other.to_rgb8().into_raw(), PixelType::U8x3),
     };
@@ -90,15 +91,15 @@ fn resize(resizer: &mut Resizer, src: &Image<'_>, w: u32, h: u32) -> Image<'stat
 
 /// Composites RGBA over opaque white, as the model's reference preprocessing does.
 fn flatten_on_white(src: &Image<'_>) -> Image<'static> {
-    let rgb: Vec<u8> = src
-        .buffer()
-        .chunks_exact(4)
-        .flat_map(|p| {
-            let a = u32::from(p[3]);
-            let blend = move |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-            [blend(p[0]), blend(p[1]), blend(p[2])]
-        })
-        .collect();
+    let rgba = src.buffer();
+    let mut rgb = vec![0u8; rgba.len() / 4 * 3];
+    for (out, p) in rgb.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+        let a = u32::from(p[3]);
+        let white = 255 * (255 - a) + 127;
+        for c in 0..3 {
+            out[c] = ((u32::from(p[c]) * a + white) / 255) as u8;
+        }
+    }
     Image::from_vec_u8(src.width(), src.height(), rgb, PixelType::U8x3).expect("size matches")
 }
 
@@ -136,10 +137,10 @@ mod tests {
     fn transparent_pixels_become_white_for_the_model() {
         let img = image::RgbaImage::from_pixel(300, 200, image::Rgba([0, 0, 0, 0]));
         let decoded = Decoded { image: DynamicImage::ImageRgba8(img), format: image::ImageFormat::Png };
-        let p = prepare(&decoded);
+        let p = prepare(decoded, true);
         assert_eq!(p.tensor.len(), INPUT_LEN);
         assert!(p.tensor.iter().all(|&v| (v - 1.0).abs() < 1e-6));
         assert_eq!((p.width, p.height), (300, 200));
-        assert!(image::load_from_memory(&p.thumbnail).is_ok());
+        assert!(image::load_from_memory(&p.thumbnail.unwrap()).is_ok());
     }
 }

@@ -58,7 +58,7 @@ impl AspectIndexes {
 pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let decoded = decode::decode(&bytes).with_context(|| format!("cannot use {} as a query", path.display()))?;
-    let prepared = preprocess::prepare(&decoded);
+    let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().context("model returned no vectors")?;
     Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })
 }

@@ -36,7 +36,7 @@ fn vectors_match_pytorch_reference() {
     let mut embedder = Embedder::new(2).expect("ONNX Runtime and the model load");
     for img in &reference.images {
         let bytes = std::fs::read(dir.join(&img.file)).unwrap();
-        let prepared = preprocess::prepare(&decode::decode(&bytes).unwrap());
+        let prepared = preprocess::prepare(decode::decode(&bytes).unwrap(), false);
         let got = embedder.embed(&[&prepared.tensor]).unwrap().pop().unwrap();
         let (cs, ct) = (cosine(&got.shape, &img.shape), cosine(&got.texture, &img.texture));
         println!("{}: shape cosine {cs:.6}, texture cosine {ct:.6}", img.file);
@@ -56,7 +56,7 @@ fn batching_does_not_change_vectors() {
     files.sort();
     let prepared: Vec<_> = files[..5]
         .iter()
-        .map(|f| preprocess::prepare(&decode::decode(&std::fs::read(f).unwrap()).unwrap()))
+        .map(|f| preprocess::prepare(decode::decode(&std::fs::read(f).unwrap()).unwrap(), false))
         .collect();
     let mut embedder = Embedder::new(2).unwrap();
     let batch = embedder.embed(&prepared.iter().map(|p| p.tensor.as_slice()).collect::<Vec<_>>()).unwrap();
