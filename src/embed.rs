@@ -33,6 +33,8 @@ impl Embedder {
         let session = Session::builder(&runtime.env)
             .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3).map_err(Into::into))
             .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+            // Idle ORT workers would otherwise spin and steal the cores the decode workers need.
+            .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
             .and_then(|mut b| b.commit_from_memory(&model.bytes))
             .with_context(|| format!("loading the model ({}) into ONNX Runtime", model.source))?;
         Ok(Self { session, runtime })
