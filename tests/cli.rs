@@ -75,3 +75,59 @@ fn missing_runtime_fails_with_instructions() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ONNX Runtime") && err.contains("fetch-onnxruntime.sh") && err.contains("KINDRED_ORT_LIB"), "{err}");
 }
+
+#[test]
+fn a_second_importer_is_refused_while_searches_keep_working() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, art) = (tmp.path().join("lib"), tmp.path().join("art"));
+    let files = make_corpus(&art, 300);
+    assert!(kindred(&lib, &["import", files[0].to_str().unwrap()]).status.success());
+    let mut first = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(&lib)
+        .arg("import")
+        .arg(&art)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let second = kindred(&lib, &["import", art.to_str().unwrap()]);
+    let search = kindred(&lib, &["search", files[1].to_str().unwrap(), "--json"]);
+    assert!(first.try_wait().unwrap().is_none(), "the first import should still be running");
+    assert_eq!(second.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("another Kindred process is importing"), "{err}");
+    assert!(search.status.success(), "search during an import: {}", String::from_utf8_lossy(&search.stderr));
+    assert!(first.wait().unwrap().success());
+}
+
+#[test]
+fn damaged_catalog_and_altered_model_get_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("catalog.sqlite"), vec![0xA5u8; 16384]).unwrap();
+    let out = kindred(&lib, &["info"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("catalog.sqlite") && err.contains("damaged") && err.contains("backup"), "{err}");
+
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/kindred-efficientnet-lite0.onnx");
+    let mut bytes = std::fs::read(model).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let altered = tmp.path().join("altered.onnx");
+    std::fs::write(&altered, bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .env("KINDRED_MODEL", &altered)
+        .arg("--library")
+        .arg(tmp.path().join("lib2"))
+        .arg("search")
+        .arg(&sample_files()[0])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sha256") && err.contains("altered.onnx"), "{err}");
+}

@@ -3,34 +3,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::make_corpus;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use image::{Rgb, RgbImage};
 
 /// Kill iterations (CI); `KINDRED_CRASH_ITERATIONS` raises it for longer runs.
 fn iterations() -> usize {
     std::env::var("KINDRED_CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
-}
-
-/// `n` small, distinct generated artworks (stripes and discs in varied colours).
-fn make_corpus(dir: &Path, n: usize) -> Vec<PathBuf> {
-    std::fs::create_dir_all(dir).unwrap();
-    (0..n)
-        .map(|i| {
-            let (a, b) = ([(i * 37 % 256) as u8, (i * 91 % 256) as u8, (i * 53 % 256) as u8], [(255 - i % 256) as u8, 40, (i * 7 % 256) as u8]);
-            let img = RgbImage::from_fn(160, 120, |x, y| {
-                let stripe = (x + y * (i as u32 % 5)) / (4 + i as u32 % 13) % 2 == 0;
-                let (dx, dy) = (x as i32 - 80, y as i32 - 60);
-                let disc = dx * dx + dy * dy < ((i % 50) as i32 + 10).pow(2);
-                Rgb(if stripe ^ disc { a } else { b })
-            });
-            let path = dir.join(format!("art-{i:04}.png"));
-            img.save(&path).unwrap();
-            path
-        })
-        .collect()
 }
 
 fn kindred(lib: &Path) -> Command {
