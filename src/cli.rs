@@ -179,6 +179,9 @@ fn search(library: &mut Library, queries: &[String], k: usize, weights: &Weights
             None => Query::File(PathBuf::from(q)),
         };
         let results = library.search(&query, weights, k).with_context(|| format!("query {q}"))?;
+        if let Some(notice) = library.take_notice() {
+            eprintln!("kindred: note: {notice}");
+        }
         if json {
             let results = results.hits.into_iter().map(|h| JsonHit { path: h.path, score: h.score, id: h.id }).collect();
             out.push(JsonQuery { query: q.clone(), results });

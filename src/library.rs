@@ -104,6 +104,8 @@ pub struct Library {
     options: LibraryOptions,
     index: Option<Loaded>,
     embedder: LazyEmbedder,
+    /// Something the user should hear about once (e.g. a damaged index was rebuilt).
+    notice: Option<String>,
 }
 
 impl Library {
@@ -118,7 +120,7 @@ impl Library {
     pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create library directory {}", dir.display()))?;
         let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
-        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default() })
+        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice: None })
     }
 
     /// Library directory.
@@ -227,6 +229,11 @@ impl Library {
         })
     }
 
+    /// Takes the pending notice, if any: each is reported once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
+    }
+
     /// Artworks that failed to import, with reasons.
     pub fn failures(&self) -> Result<Vec<Artwork>> {
         self.catalog.artworks_with_status(Status::Failed)
@@ -265,6 +272,9 @@ impl Library {
                 Ok(l) => l,
                 Err(why) => {
                     let l = self.build(metric, "hnsw", format!("rebuilt: {why:#}"))?;
+                    if self.index_dir().join("state.json").exists() {
+                        self.notice = Some(format!("search index rebuilt from the catalog ({why:#})"));
+                    }
                     self.save_hnsw(&l);
                     l
                 }

@@ -183,6 +183,9 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
         let mut lib = open(&dir, hnsw);
         let state = lib.info().unwrap().index.state;
         assert!(state.starts_with("rebuilt"), "{damage}: {state}");
+        let notice = lib.take_notice().expect("the user is told about the rebuild");
+        assert!(notice.contains("rebuilt"), "{notice}");
+        assert_eq!(lib.take_notice(), None, "told once");
         assert_eq!(ids(&mut lib), reference, "{damage}");
     }
 }
