@@ -108,11 +108,16 @@ fn reimport_is_incremental_and_tracks_changes() {
     let a = lib.catalog().artwork_by_path(&std::fs::canonicalize(&moved_to).unwrap()).unwrap().unwrap();
     assert_eq!(a.status, Status::Ok);
 
-    // Deleted: marked missing and no longer returned.
+    // Deleted but not yet re-scanned: still found, flagged as missing.
     std::fs::remove_file(&files[7]).unwrap();
+    let gone = std::fs::canonicalize(&art).unwrap().join(files[7].file_name().unwrap());
+    let hits = lib.search(&Query::File(files[0].clone()), &Weights::ALL, 20).unwrap().hits;
+    assert!(hits.iter().any(|h| h.path == gone && h.missing), "deleted file flagged in results");
+    assert!(hits.iter().filter(|h| h.path != gone).all(|h| !h.missing));
+
+    // Re-scanned: marked missing and no longer returned.
     let deleted = import(&mut lib, &[art.clone()]);
     assert_eq!((deleted.missing, deleted.unchanged), (1, 9));
-    let gone = std::fs::canonicalize(&art).unwrap().join(files[7].file_name().unwrap());
     assert_eq!(lib.catalog().artwork_by_path(&gone).unwrap().unwrap().status, Status::Missing);
     let hits = lib.search(&Query::File(files[0].clone()), &Weights::ALL, 20).unwrap().hits;
     assert_eq!(hits.len(), 8);
