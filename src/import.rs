@@ -109,6 +109,8 @@ enum Outcome {
     Known { file: Candidate, hash: [u8; 32], sources: Vec<ArtworkId> },
     /// Not an image and not named like one: ignored.
     Skipped,
+    /// Listed by the walk, gone by the time it was read.
+    Vanished { file: Candidate },
     /// Unreadable or undecodable.
     Failed { file: Candidate, error: String },
 }
@@ -179,6 +181,14 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
             let mut current = None;
             match outcome {
                 Outcome::Skipped => done += 1,
+                Outcome::Vanished { file } => {
+                    if let Some(prev) = file.previous.filter(|p| p.status != Status::Missing) {
+                        writer.mark_missing(prev.id)?;
+                        summary.removed_ids.push(prev.id);
+                        summary.missing += 1;
+                    }
+                    (done, pending) = (done + 1, pending + 1);
+                }
                 Outcome::Failed { file, error } => {
                     let id = writer.put_failure(&file.path, file.size, file.mtime_ns, &error)?;
                     if file.previous.is_some_and(|p| p.embedded) {
@@ -306,6 +316,7 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
     let bytes = match read_image_file(&file.path) {
         Ok(Some(b)) => b,
         Ok(None) => return Outcome::Skipped,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::Vanished { file },
         Err(e) => return Outcome::Failed { error: format!("cannot read: {e}"), file },
     };
     let hash = *blake3::hash(&bytes).as_bytes();
@@ -430,5 +441,19 @@ fn count_stored(file: &Candidate, summary: &mut ImportSummary) {
         summary.updated += 1;
     } else {
         summary.added += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_gone_before_reading_is_vanished_not_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Candidate { path: dir.path().join("gone.png"), size: 10, mtime_ns: 1, previous: None };
+        assert!(matches!(process(file, &HashMap::new()), Outcome::Vanished { .. }));
+        let dir_as_file = Candidate { path: dir.path().to_path_buf(), size: 10, mtime_ns: 1, previous: None };
+        assert!(matches!(process(dir_as_file, &HashMap::new()), Outcome::Failed { .. }));
     }
 }
