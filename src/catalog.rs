@@ -160,10 +160,13 @@ impl Catalog {
         Ok(cat)
     }
 
-    /// Opens an existing catalog read-only (a read-only library directory, a second process).
+    /// Opens an existing catalog in a directory Kindred cannot write to. SQLite's WAL mode needs
+    /// its `-shm` file even to read, so the file is opened as immutable (nobody can be writing
+    /// to it: the directory is read-only).
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags)
+        let uri = format!("file:{}?immutable=1", percent_encode(&path_to_bytes(path)));
+        let conn = Connection::open_with_flags(uri, flags)
             .with_context(|| format!("opening catalog {} read-only", path.display()))?;
         let mut cat = Self { conn, path: path.to_path_buf() };
         cat.setup(false).map_err(|e| cat.explain(e))?;
@@ -494,6 +497,17 @@ impl Writer<'_> {
         self.tx.commit()?;
         Ok(())
     }
+}
+
+/// Percent-encodes a path for an SQLite URI (everything but unreserved characters and `/`).
+fn percent_encode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn f32_bytes(v: &[f32]) -> Vec<u8> {

@@ -95,6 +95,9 @@ impl Cli {
 /// Runs a subcommand.
 pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     let mut library = cli.open_library()?;
+    if let Some(notice) = library.take_notice() {
+        eprintln!("kindred: note: {notice}");
+    }
     match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
         Command::Search { queries, top, aspect, weights, json } => {
@@ -206,7 +209,8 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
         return Ok(());
     }
     let c = &info.counts;
-    println!("library   {}", info.library.display());
+    let read_only = if info.read_only { " (read-only: search only)" } else { "" };
+    println!("library   {}{read_only}", info.library.display());
     println!("artworks  {} searchable, {} failed, {} missing, {} awaiting re-embedding", c.ok, c.failed, c.missing, c.stale);
     println!("model     {} (sha256 {})", info.model, info.model_sha256);
     match &info.runtime_path {

@@ -71,6 +71,8 @@ pub struct IndexInfo {
 pub struct Info {
     /// Library directory.
     pub library: PathBuf,
+    /// True when the directory cannot be written (search only).
+    pub read_only: bool,
     /// Catalog file.
     pub catalog: PathBuf,
     /// Artwork counts.
@@ -106,6 +108,8 @@ pub struct Library {
     embedder: LazyEmbedder,
     /// Something the user should hear about once (e.g. a damaged index was rebuilt).
     notice: Option<String>,
+    /// The directory cannot be written: search only, indexes kept in memory.
+    read_only: bool,
 }
 
 impl Library {
@@ -119,8 +123,19 @@ impl Library {
     /// Opens (creating if needed) the library in `dir`.
     pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create library directory {}", dir.display()))?;
-        let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
-        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice: None })
+        let path = dir.join("catalog.sqlite");
+        let (catalog, read_only) = if path.exists() && !dir_writable(dir) {
+            (Catalog::open_read_only(&path)?, true)
+        } else {
+            (Catalog::open(&path)?, false)
+        };
+        let notice = read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display()));
+        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice, read_only })
+    }
+
+    /// Whether the library directory is read-only (search only).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Library directory.
@@ -218,6 +233,7 @@ impl Library {
         };
         Ok(Info {
             library: self.dir.clone(),
+            read_only: self.read_only,
             catalog: self.catalog.path().to_path_buf(),
             counts: self.catalog.counts(&self.model)?,
             model: self.model.0.clone(),
@@ -241,6 +257,9 @@ impl Library {
 
     /// Exclusive lock for writers: a second importer is refused with a clear message.
     fn write_lock(&self) -> Result<File> {
+        if self.read_only {
+            bail!("library {} is read-only: cannot import into it (searching still works)", self.dir.display());
+        }
         let path = self.dir.join("lock");
         let file = File::options().create(true).truncate(false).write(true).open(&path)
             .with_context(|| format!("cannot create lock file {}", path.display()))?;
@@ -347,6 +366,9 @@ impl Library {
     /// Saves HNSW files then their checksums; a crash in between leaves a mismatch, i.e. a rebuild.
     /// Failure to save (read-only directory) is not an error: the index is only a cache.
     fn save_hnsw(&self, loaded: &Loaded) {
+        if self.read_only {
+            return; // kept in memory for this session
+        }
         let result = (|| -> Result<()> {
             let dir = self.index_dir();
             fs::create_dir_all(&dir)?;
@@ -417,6 +439,15 @@ fn add_all(aspects: &mut AspectIndexes, chunk: &[(ArtworkId, Embedding)]) -> Res
         index.add_batch(&items)?;
     }
     Ok(())
+}
+
+/// Whether a file can be created in `dir` (permissions alone do not tell: root, immutable flags,
+/// read-only mounts).
+fn dir_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".kindred-probe-{}", std::process::id()));
+    let ok = File::create(&probe).is_ok();
+    let _ = fs::remove_file(&probe);
+    ok
 }
 
 fn index_as_hnsw(index: &dyn VectorIndex) -> Option<&HnswIndex> {

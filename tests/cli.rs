@@ -131,3 +131,41 @@ fn damaged_catalog_and_altered_model_get_clear_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sha256") && err.contains("altered.onnx"), "{err}");
 }
+
+/// Makes a directory immutable (even for root, which CI runs as) until dropped.
+struct Immutable<'a>(&'a std::path::Path);
+
+impl<'a> Immutable<'a> {
+    fn new(dir: &'a std::path::Path) -> Self {
+        let ok = Command::new("chattr").arg("+i").arg(dir).status().expect("chattr (e2fsprogs) is needed for this test");
+        assert!(ok.success(), "chattr +i failed on {}: the test needs an ext4-like filesystem", dir.display());
+        Immutable(dir)
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_library_still_searches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, art) = (tmp.path().join("lib"), tmp.path().join("art"));
+    let files = copy_into(&sample_files()[..6], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let _guard = Immutable::new(&lib);
+    assert!(std::fs::File::create(lib.join("probe")).is_err(), "directory should be read-only now");
+
+    let search = kindred(&lib, &["search", files[0].to_str().unwrap(), "--json"]);
+    let results = stdout_json(&search);
+    assert_eq!(results[0]["results"].as_array().unwrap().len(), 5);
+    assert!(String::from_utf8_lossy(&search.stderr).contains("read-only"), "the user is told");
+    assert_eq!(stdout_json(&kindred(&lib, &["info", "--json"]))["read_only"], true);
+
+    let import = kindred(&lib, &["import", art.to_str().unwrap()]);
+    assert_eq!(import.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&import.stderr);
+    assert!(err.contains("read-only") && err.contains("cannot import"), "{err}");
+}
