@@ -77,10 +77,12 @@ fn unusual_valid_images_import_and_hostile_entries_are_reported() {
         .unwrap();
     drop(huge);
     std::fs::write(art.join("bomb.png"), bomb_png(30_000, 30_000)).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
+    std::fs::copy(fixtures.join("cmyk.jpg"), art.join("cmyk.jpg")).unwrap();
 
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
     let s = import(&mut lib, &[art.clone()]);
-    assert_eq!(s.added, 10, "added {} errors {:?}", s.added, s.errors);
+    assert_eq!(s.added, 11, "added {} errors {:?}", s.added, s.errors);
     assert_eq!(s.failed, 1, "{:?}", s.errors);
     let reasons: Vec<String> = s.errors.iter().map(|(p, r)| format!("{}: {r}", p.display())).collect();
     assert!(reasons.iter().any(|r| r.contains("bomb.png") && r.contains("too large")), "{reasons:?}");
@@ -93,9 +95,14 @@ fn unusual_valid_images_import_and_hostile_entries_are_reported() {
     assert_eq!((huge.width, huge.height, huge.status), (Some(12_000), Some(9_000), Status::Ok));
     let gif = lib.catalog().artwork_by_path(&art.join("animated.gif")).unwrap().unwrap();
     assert_eq!((gif.format.as_deref(), gif.status), (Some("gif"), Status::Ok));
+    // CMYK JPEG: converted to RGB with the right colours (a red-to-blue gradient).
+    let cmyk = lib.catalog().artwork_by_path(&art.join("cmyk.jpg")).unwrap().unwrap();
+    let palette = lib.catalog().palette(cmyk.id).unwrap();
+    assert!(palette.iter().any(|s| s.rgb[0] > 150 && s.rgb[2] < 90), "a red swatch: {palette:?}");
+    assert!(palette.iter().any(|s| s.rgb[2] > 150 && s.rgb[0] < 90), "a blue swatch: {palette:?}");
     // Every imported artwork is searchable, whatever its name.
     let hits = lib.search(&kindred::Query::File(art.join("scan.tiff")), &kindred::Weights::ALL, 20).unwrap().hits;
-    assert_eq!(hits.len(), 9);
+    assert_eq!(hits.len(), 10);
     assert!(hits.iter().any(|h| h.path.to_string_lossy().contains("🎨")));
     assert!(hits.iter().any(|h| h.path.as_os_str().as_encoded_bytes().ends_with(b"latin1-\xe9t\xe9.png")));
 }
