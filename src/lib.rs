@@ -10,6 +10,7 @@ pub mod colour;
 pub mod decode;
 pub mod embed;
 pub mod features;
+pub mod gui;
 pub mod import;
 pub mod index;
 pub mod library;

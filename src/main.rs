@@ -2,17 +2,20 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
+use kindred::Library;
 use kindred::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit with status 2
     let result = match &cli.command {
         Some(command) => cli::run(&cli, command),
-        None => {
-            let _ = Cli::command().print_help();
-            Ok(())
+        // No subcommand: the desktop app, on the --library directory (or the default one).
+        None => match &cli.library {
+            Some(dir) => Ok(dir.clone()),
+            None => Library::default_dir(),
         }
+        .and_then(kindred::gui::run),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,51 @@
+//! The desktop app: an egui window over the same [`crate::library::Library`] API the CLI uses.
+//!
+//! [`app::KindredApp`] holds view state only; [`worker`] owns the library on a background thread.
+//! One file per screen or panel: [`gallery`] (library grid, query view), [`import`] (progress,
+//! errors), [`detail`] (selected artwork), [`trail`] (breadcrumbs).
+
+pub mod app;
+mod detail;
+pub mod gallery;
+mod import;
+mod trail;
+pub mod worker;
+
+use eframe::egui;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+
+pub use app::KindredApp;
+
+/// Opens the Kindred window on the library in `library_dir` and runs until it is closed.
+pub fn run(library_dir: PathBuf) -> Result<()> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        bail!("no display to open the Kindred window on (DISPLAY and WAYLAND_DISPLAY are unset); the CLI works without one: kindred import|search|info");
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Kindred")
+            .with_inner_size([1200.0, 800.0])
+            .with_min_inner_size([640.0, 420.0])
+            .with_drag_and_drop(true),
+        // Settings and window size live in the config dir (~/.config/kindred/app.ron), not in the
+        // default library directory eframe would otherwise pick.
+        persistence_path: settings_file(),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Kindred",
+        options,
+        Box::new(move |cc| Ok(Box::new(KindredApp::with_storage(library_dir, cc.storage)))),
+    )
+    .map_err(|e| anyhow!("cannot open the Kindred window: {e}"))
+}
+
+/// Where the app keeps its settings, when there is a config directory.
+fn settings_file() -> Option<PathBuf> {
+    let dir = directories::ProjectDirs::from("", "", "kindred")?.config_dir().to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("app.ron"))
+}

@@ -1,0 +1,340 @@
+//! The background thread that owns the [`Library`]: every slow operation (import, search, thumbnail
+//! decoding, info) runs here, so the UI thread never blocks. Commands go in over a channel, events
+//! come back over another, and the UI is asked to repaint after each event.
+
+use eframe::egui;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::catalog::{Artwork, ArtworkId, Status};
+use crate::colour::{self, Swatch};
+use crate::decode;
+use crate::features::Weights;
+use crate::import::{ImportSummary, Phase, Progress};
+use crate::library::{Info, Library, LibraryOptions, SearchResults};
+use crate::search::Query;
+
+/// Longest side of the preview decoded for a query file that is not in the library.
+const PREVIEW_SIDE: u32 = 320;
+/// Minimum time between two progress events (phase changes are always sent).
+const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+
+/// What an image texture shows: a library artwork's thumbnail or a query file's preview.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThumbKey {
+    /// Catalog thumbnail of an artwork.
+    Artwork(ArtworkId),
+    /// Preview of an image file outside the library.
+    File(PathBuf),
+}
+
+/// A request to the worker.
+#[derive(Debug)]
+pub enum Command {
+    /// Import files and folders (cancel with [`WorkerHandle::cancel_import`]).
+    Import {
+        /// Files or folders.
+        roots: Vec<PathBuf>,
+    },
+    /// Run a search; only the newest pending search is run.
+    Search {
+        /// Identifies the answer.
+        token: u64,
+        /// What to search with.
+        query: Query,
+        /// Aspect weights.
+        weights: Weights,
+        /// Number of results.
+        k: usize,
+    },
+    /// Decode a thumbnail (catalog JPEG, or a preview of a file) to RGBA.
+    LoadThumbnail(ThumbKey),
+    /// List the searchable artworks.
+    ListArtworks,
+    /// Counts, model, runtime and index state.
+    Info,
+    /// Path, dimensions and palette of an artwork.
+    Details(ArtworkId),
+}
+
+/// Path, dimensions and palette of something shown in the detail panel.
+#[derive(Clone, Debug)]
+pub struct Details {
+    /// File path.
+    pub path: PathBuf,
+    /// Pixel size, when known.
+    pub size: Option<[u32; 2]>,
+    /// Dominant colours.
+    pub palette: Vec<Swatch>,
+}
+
+/// An answer from the worker.
+#[derive(Debug)]
+pub enum Event {
+    /// Import progress.
+    Progress(Progress),
+    /// An import finished (possibly cancelled).
+    ImportDone(ImportSummary),
+    /// An import could not run (e.g. another process is importing); the reason, in one line.
+    ImportFailed(String),
+    /// Search results.
+    Results {
+        /// Token of the search command.
+        token: u64,
+        /// The results.
+        results: SearchResults,
+    },
+    /// A query could not be run.
+    QueryFailed {
+        /// Token of the search command.
+        token: u64,
+        /// The query file, when the query was a file.
+        path: Option<PathBuf>,
+        /// Why, in one line.
+        reason: String,
+        /// The file could not be decoded as an image.
+        not_an_image: bool,
+    },
+    /// A decoded thumbnail.
+    Thumbnail {
+        /// What it shows.
+        key: ThumbKey,
+        /// Width and height.
+        size: [usize; 2],
+        /// RGBA pixels, unmultiplied.
+        rgba: Vec<u8>,
+    },
+    /// Details of an artwork or a query file.
+    Details {
+        /// What they describe.
+        key: ThumbKey,
+        /// The details.
+        details: Details,
+    },
+    /// The searchable artworks, by path.
+    Artworks(Vec<Artwork>),
+    /// Library information.
+    Info(Box<Info>),
+    /// Something failed.
+    Error(String),
+}
+
+/// The UI side of the worker.
+pub struct WorkerHandle {
+    commands: Option<Sender<Command>>,
+    events: Receiver<Event>,
+    cancel: Arc<AtomicBool>,
+    ctx: Arc<OnceLock<egui::Context>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Starts the worker on the library in `dir` (opened on the worker thread).
+    pub fn spawn(dir: PathBuf, options: LibraryOptions) -> Self {
+        let (commands, command_rx) = unbounded();
+        let (event_tx, events) = unbounded();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let worker = Worker { events: event_tx, cancel: cancel.clone(), ctx: ctx.clone() };
+        let thread = std::thread::Builder::new()
+            .name("kindred-worker".into())
+            .spawn(move || worker.run(&dir, options, command_rx))
+            .expect("spawn the worker thread");
+        Self { commands: Some(commands), events, cancel, ctx, thread: Some(thread) }
+    }
+
+    /// A handle with no thread behind it: commands go to `commands` (unit tests).
+    #[cfg(test)]
+    pub(super) fn detached(commands: Sender<Command>) -> Self {
+        let (_, events) = unbounded();
+        let cancel = Arc::new(AtomicBool::new(false));
+        Self { commands: Some(commands), events, cancel, ctx: Arc::new(OnceLock::new()), thread: None }
+    }
+
+    /// Gives the worker the context to wake the UI with (first frame).
+    pub fn set_context(&self, ctx: &egui::Context) {
+        let _ = self.ctx.set(ctx.clone());
+    }
+
+    /// Sends a command (ignored if the worker has stopped).
+    pub fn send(&self, command: Command) {
+        if let Some(tx) = &self.commands {
+            let _ = tx.send(command);
+        }
+    }
+
+    /// Asks the running import to stop after the batch in flight.
+    pub fn cancel_import(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Events received so far, without waiting.
+    pub fn poll(&self) -> impl Iterator<Item = Event> + '_ {
+        self.events.try_iter()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        self.commands = None; // the worker's loop ends when the channel closes
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    events: Sender<Event>,
+    cancel: Arc<AtomicBool>,
+    ctx: Arc<OnceLock<egui::Context>>,
+}
+
+impl Worker {
+    fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        if let Some(ctx) = self.ctx.get() {
+            ctx.request_repaint();
+        }
+    }
+
+    fn run(self, dir: &Path, options: LibraryOptions, commands: Receiver<Command>) {
+        let mut library = match Library::open(dir, options) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                self.send(Event::Error(format!("cannot open the library in {}: {e:#}", dir.display())));
+                None
+            }
+        };
+        while let Ok(first) = commands.recv() {
+            // Coalesce: of the searches waiting, only the newest matters (slider drags).
+            let mut batch: Vec<Command> = std::iter::once(first).chain(commands.try_iter()).collect();
+            if let Some(last) = batch.iter().rposition(|c| matches!(c, Command::Search { .. })) {
+                let mut i = 0;
+                batch.retain(|c| {
+                    let keep = !matches!(c, Command::Search { .. }) || i == last;
+                    i += 1;
+                    keep
+                });
+            }
+            for command in batch {
+                match library.as_mut() {
+                    Some(lib) => self.handle(lib, command),
+                    None => self.send(Event::Error("the library could not be opened".into())),
+                }
+            }
+        }
+    }
+
+    fn handle(&self, lib: &mut Library, command: Command) {
+        match command {
+            Command::Import { roots } => self.import(lib, &roots),
+            Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
+            Command::LoadThumbnail(key) => self.thumbnail(lib, key),
+            Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
+                Ok(list) => self.send(Event::Artworks(list)),
+                Err(e) => self.send(Event::Error(format!("cannot list artworks: {e:#}"))),
+            },
+            Command::Info => match lib.info() {
+                Ok(info) => self.send(Event::Info(Box::new(info))),
+                Err(e) => self.send(Event::Error(format!("cannot read library info: {e:#}"))),
+            },
+            Command::Details(id) => {
+                let details = (|| -> anyhow::Result<Option<Details>> {
+                    let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
+                    let size = a.width.zip(a.height).map(|(w, h)| [w, h]);
+                    Ok(Some(Details { path: a.path, size, palette: lib.catalog().palette(id)? }))
+                })();
+                match details {
+                    Ok(Some(details)) => self.send(Event::Details { key: ThumbKey::Artwork(id), details }),
+                    Ok(None) => {}
+                    Err(e) => self.send(Event::Error(format!("cannot read artwork {id}: {e:#}"))),
+                }
+            }
+        }
+    }
+
+    fn import(&self, lib: &mut Library, roots: &[PathBuf]) {
+        self.cancel.store(false, Ordering::SeqCst);
+        let mut last: Option<(Instant, Phase)> = None;
+        let mut on_progress = |p: &Progress| {
+            let due = last.is_none_or(|(t, phase)| phase != p.phase || t.elapsed() >= PROGRESS_EVERY || p.done == p.total);
+            if due {
+                last = Some((Instant::now(), p.phase));
+                self.send(Event::Progress(p.clone()));
+            }
+        };
+        match lib.import(roots, &self.cancel, &mut on_progress) {
+            Ok(summary) => self.send(Event::ImportDone(summary)),
+            Err(e) => self.send(Event::ImportFailed(format!("Import failed: {e:#}"))),
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+    }
+
+    fn search(&self, lib: &mut Library, token: u64, query: Query, weights: &Weights, k: usize) {
+        let path = match &query {
+            Query::File(p) => Some(p.clone()),
+            Query::Artwork(_) => None,
+        };
+        // A file query: decode it first, so a file that is not an image gets a clear reason, and
+        // the UI gets a preview and details of a file that is not in the library.
+        if let Some(p) = &path {
+            match preview(p) {
+                Ok((rgba, size, details)) => {
+                    self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size, rgba });
+                    self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
+                }
+                Err(reason) => {
+                    self.send(Event::QueryFailed { token, path, reason, not_an_image: true });
+                    return;
+                }
+            }
+        }
+        match lib.search(&query, weights, k) {
+            Ok(results) => self.send(Event::Results { token, results }),
+            Err(e) => self.send(Event::QueryFailed { token, path, reason: format!("{e:#}"), not_an_image: false }),
+        }
+    }
+
+    fn thumbnail(&self, lib: &Library, key: ThumbKey) {
+        let decoded = match &key {
+            ThumbKey::Artwork(id) => match lib.catalog().thumbnail(*id) {
+                Ok(Some(jpeg)) => image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).map_err(|e| e.to_string()),
+                Ok(None) => Err("no thumbnail".to_string()),
+                Err(e) => Err(format!("{e:#}")),
+            },
+            ThumbKey::File(p) => preview(p).map(|(rgba, size, _)| {
+                image::DynamicImage::ImageRgba8(
+                    image::RgbaImage::from_raw(size[0] as u32, size[1] as u32, rgba).expect("sized buffer"),
+                )
+            }),
+        };
+        match decoded {
+            Ok(img) => {
+                let rgba = img.to_rgba8();
+                let size = [rgba.width() as usize, rgba.height() as usize];
+                self.send(Event::Thumbnail { key, size, rgba: rgba.into_raw() });
+            }
+            // A blank tile is shown; an event keeps the UI from asking again forever.
+            Err(_) => self.send(Event::Thumbnail { key, size: [1, 1], rgba: vec![128, 128, 128, 255] }),
+        }
+    }
+}
+
+/// Decodes an image file into a small RGBA preview, with its details; the error is a one-line
+/// reason fit for the UI.
+fn preview(path: &Path) -> Result<(Vec<u8>, [usize; 2], Details), String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let decoded = decode::decode(&bytes).map_err(|e| e.to_string())?;
+    let size = Some([decoded.width(), decoded.height()]);
+    let small = decoded.image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8();
+    let rgb: Vec<u8> = small.pixels().flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let palette = colour::features(&rgb).palette;
+    let dims = [small.width() as usize, small.height() as usize];
+    Ok((small.into_raw(), dims, Details { path: path.to_path_buf(), size, palette }))
+}
