@@ -26,6 +26,9 @@ pub struct Cli {
     /// Index implementation: auto (exact below 2000 artworks), exact, or hnsw.
     #[arg(long, global = true, value_name = "KIND", default_value = "auto", value_parser = parse_index_kind)]
     pub index: IndexKind,
+    /// Without a command: open the app showing the works kindred to this image.
+    #[arg(long, value_name = "IMAGE")]
+    pub open: Option<PathBuf>,
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             Some(dir) => Ok(dir.clone()),
             None => Library::default_dir(),
         }
-        .and_then(kindred::gui::run),
+        .and_then(|dir| kindred::gui::run(dir, cli.open.clone())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -398,3 +398,27 @@ fn only_visible_thumbnails_are_loaded() {
     let cached = h.state().thumbnails_cached();
     assert!(tiles < files.len() && cached <= tiles, "{cached} thumbnails for {tiles} visible tiles of {}", files.len());
 }
+
+#[test]
+fn a_pasted_image_becomes_the_query() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let original = &files[3];
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(12));
+    // What egui-winit sends for Ctrl+V with an image (and no text) on the clipboard.
+    let img = image::open(original).unwrap().to_rgba8();
+    let pixels = img.pixels().map(|p| egui::Color32::from_rgba_unmultiplied(p[0], p[1], p[2], p[3])).collect();
+    let color = egui::ColorImage::new([img.width() as usize, img.height() as usize], pixels);
+    h.input_mut().events.push(egui::Event::PasteImage(Arc::new(color)));
+    h.step();
+    assert_eq!(h.state().trail().len(), 1, "the pasted image becomes the query");
+    wait_results(&mut h);
+    let labels = result_labels(&h);
+    assert!(labels[0].starts_with(&format!("result 1: {}, score ", name(original))), "results: {labels:?}");
+
+    // A pasted file path works too.
+    h.input_mut().events.push(egui::Event::Paste(files[7].display().to_string()));
+    h.step();
+    assert_eq!(h.state().trail().len(), 2);
+}

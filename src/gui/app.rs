@@ -367,6 +367,33 @@ impl KindredApp {
         }
     }
 
+    /// Ctrl+V: an image on the clipboard, or a copied image file path, becomes the query.
+    fn handle_paste(&mut self, ctx: &egui::Context) {
+        let pasted = ctx.input(|i| {
+            i.events.iter().rev().find_map(|e| match e {
+                egui::Event::PasteImage(image) => Some(Pasted::Image(image.clone())),
+                egui::Event::Paste(text) => Some(Pasted::Text(text.clone())),
+                _ => None,
+            })
+        });
+        match pasted {
+            Some(Pasted::Image(image)) => match save_pasted(&image) {
+                Ok(path) => self.hop(TrailEntry::file(path)),
+                Err(e) => self.banner = Some(format!("Could not use the pasted image: {e}")),
+            },
+            Some(Pasted::Text(text)) => {
+                let text = text.trim();
+                let path = PathBuf::from(text.strip_prefix("file://").unwrap_or(text));
+                if path.is_file() {
+                    self.hop(TrailEntry::file(path));
+                } else if path.is_dir() {
+                    self.start_import(vec![path]);
+                }
+            }
+            None => {}
+        }
+    }
+
     fn handle_keys(&mut self, ctx: &egui::Context) {
         if self.trail.is_empty() {
             return;
@@ -413,6 +440,7 @@ impl KindredApp {
         }
         self.handle_events(&ctx);
         self.handle_drops(&ctx);
+        self.handle_paste(&ctx);
         self.handle_keys(&ctx);
         self.thumbs.next_frame();
 
@@ -576,6 +604,24 @@ fn theme_buttons(ui: &mut egui::Ui) {
 }
 
 /// The file name of a path, for display.
+/// What Ctrl+V brought.
+enum Pasted {
+    Image(std::sync::Arc<egui::ColorImage>),
+    Text(String),
+}
+
+/// Writes a pasted image to a temporary PNG, so it can be queried like a dropped file.
+fn save_pasted(image: &egui::ColorImage) -> anyhow::Result<PathBuf> {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let [w, h] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
+    let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba).ok_or_else(|| anyhow::anyhow!("empty image"))?;
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("kindred-pasted-{}-{n}.png", std::process::id()));
+    img.save(&path)?;
+    Ok(path)
+}
+
 pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

@@ -18,8 +18,9 @@ use anyhow::{Result, anyhow, bail};
 
 pub use app::KindredApp;
 
-/// Opens the Kindred window on the library in `library_dir` and runs until it is closed.
-pub fn run(library_dir: PathBuf) -> Result<()> {
+/// Opens the Kindred window on the library in `library_dir` (querying with `open`, if given) and
+/// runs until it is closed.
+pub fn run(library_dir: PathBuf, open: Option<PathBuf>) -> Result<()> {
     #[cfg(all(unix, not(target_os = "macos")))]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         bail!("no display to open the Kindred window on (DISPLAY and WAYLAND_DISPLAY are unset); the CLI works without one: kindred import|search|info");
@@ -38,7 +39,13 @@ pub fn run(library_dir: PathBuf) -> Result<()> {
     eframe::run_native(
         "Kindred",
         options,
-        Box::new(move |cc| Ok(Box::new(KindredApp::with_storage(library_dir, cc.storage)))),
+        Box::new(move |cc| {
+            let mut app = KindredApp::with_storage(library_dir, cc.storage);
+            if let Some(image) = open {
+                app.query(app::TrailEntry::file(image));
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow!("cannot open the Kindred window: {e}"))
 }
