@@ -86,9 +86,4 @@ impl LazyEmbedder {
         }
         Ok(self.inner.as_mut().expect("just loaded"))
     }
-
-    /// Whether the model is loaded already.
-    pub fn is_loaded(&self) -> bool {
-        self.inner.is_some()
-    }
 }

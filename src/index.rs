@@ -231,7 +231,6 @@ impl Default for HnswParams {
 pub struct HnswIndex {
     inner: Index,
     dim: usize,
-    metric: Metric,
 }
 
 impl HnswIndex {
@@ -247,9 +246,12 @@ impl HnswIndex {
             multi: false,
         };
         let mut inner = Index::new(&options).map_err(|e| anyhow!("creating HNSW index: {e}"))?;
-        inner.reserve(capacity.max(16)).map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+        // One thread context per rayon worker, so `add_batch` can insert concurrently.
+        inner
+            .reserve_capacity_and_threads(capacity.max(16), rayon::current_num_threads())
+            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
         install_custom_metric(&mut inner, dim, metric);
-        Ok(Self { inner, dim, metric })
+        Ok(Self { inner, dim })
     }
 
     /// Loads an index file. The caller must have verified the file's checksum: the on-disk format
@@ -262,6 +264,11 @@ impl HnswIndex {
             bail!("index {} has {} dimensions, expected {dim}", path.display(), index.inner.dimensions());
         }
         let mut index = index;
+        let capacity = index.inner.capacity().max(16);
+        index
+            .inner
+            .reserve_capacity_and_threads(capacity, rayon::current_num_threads())
+            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
         install_custom_metric(&mut index.inner, dim, metric);
         index.inner.change_expansion_search(params.expansion_search);
         Ok(index)
@@ -282,11 +289,6 @@ impl HnswIndex {
     pub fn memory_usage(&self) -> usize {
         self.inner.memory_usage()
     }
-
-    /// Metric in use.
-    pub fn metric(&self) -> Metric {
-        self.metric
-    }
 }
 
 impl VectorIndex for HnswIndex {
@@ -299,15 +301,7 @@ impl VectorIndex for HnswIndex {
     }
 
     fn add(&mut self, key: u64, vector: &[f32]) -> Result<()> {
-        check_dim(self.dim, vector)?;
-        if self.inner.contains(key) {
-            self.inner.remove(key).map_err(|e| anyhow!("{e}"))?;
-        }
-        if self.inner.size() + 1 > self.inner.capacity() {
-            let grown = (self.inner.capacity() * 2).max(64);
-            self.inner.reserve(grown).map_err(|e| anyhow!("growing HNSW index: {e}"))?;
-        }
-        self.inner.add(key, vector).map_err(|e| anyhow!("adding to HNSW index: {e}"))
+        self.add_batch(&[(key, vector)])
     }
 
     /// Inserts concurrently on all cores: usearch's `add` is thread-safe once a thread context per
@@ -321,11 +315,12 @@ impl VectorIndex for HnswIndex {
             }
         }
         let needed = self.inner.size() + items.len();
-        let capacity = if needed > self.inner.capacity() { needed.max(self.inner.capacity() * 2) } else { self.inner.capacity() };
-        let threads = rayon::current_num_threads();
-        self.inner
-            .reserve_capacity_and_threads(capacity, threads)
-            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+        if needed > self.inner.capacity() {
+            let capacity = needed.max(self.inner.capacity() * 2);
+            self.inner
+                .reserve_capacity_and_threads(capacity, rayon::current_num_threads())
+                .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+        }
         let inner = &self.inner;
         items
             .par_iter()
