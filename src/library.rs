@@ -110,6 +110,9 @@ pub struct Library {
     notice: Option<String>,
     /// The directory cannot be written: search only, indexes kept in memory.
     read_only: bool,
+    /// Features of the last query file, keyed by (path, size, mtime): re-ranking the same query
+    /// (another aspect, a weight slider) neither decodes nor runs the model again.
+    last_query: Option<(PathBuf, u64, i64, ArtworkFeatures)>,
 }
 
 impl Library {
@@ -130,12 +133,7 @@ impl Library {
             (Catalog::open(&path)?, false)
         };
         let notice = read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display()));
-        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice, read_only })
-    }
-
-    /// Whether the library directory is read-only (search only).
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
+        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice, read_only, last_query: None })
     }
 
     /// Library directory.
@@ -216,7 +214,14 @@ impl Library {
                     }
                 }
                 let in_library = catalogued.map(|a| a.id);
+                let (size, mtime_ns) = (meta.len(), import::mtime_ns(&meta));
+                if let Some((p, s, m, f)) = &self.last_query {
+                    if *p == abs && *s == size && *m == mtime_ns {
+                        return Ok((f.clone(), in_library));
+                    }
+                }
                 let features = search::file_features(&abs, self.embedder.get()?)?;
+                self.last_query = Some((abs, size, mtime_ns, features.clone()));
                 Ok((features, in_library))
             }
         }

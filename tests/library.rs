@@ -194,3 +194,19 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
         assert_eq!(ids(&mut lib), reference, "{damage}");
     }
 }
+
+#[test]
+fn a_query_file_that_changes_is_embedded_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_into(&sample_files()[..10], &tmp.path().join("art"));
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[tmp.path().join("art")]);
+    let query = tmp.path().join("query.jpg");
+    let top = |lib: &mut kindred::Library| lib.search(&Query::File(query.clone()), &Weights::ALL, 3).unwrap().hits[0].path.clone();
+    near_duplicate(&files[2], &query);
+    assert_eq!(top(&mut lib).file_name(), files[2].file_name());
+    assert_eq!(top(&mut lib).file_name(), files[2].file_name(), "re-ranking the same file");
+    // Same path, new content (and size): the remembered features must not be reused.
+    near_duplicate(&files[6], &query);
+    assert_eq!(top(&mut lib).file_name(), files[6].file_name());
+}

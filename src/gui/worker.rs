@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::catalog::{Artwork, ArtworkId, Status};
-use crate::colour::{self, Swatch};
+use crate::colour::Swatch;
 use crate::decode;
 use crate::features::Weights;
 use crate::import::{ImportSummary, Phase, Progress};
@@ -140,7 +140,7 @@ impl WorkerHandle {
         let (event_tx, events) = unbounded();
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-        let worker = Worker { events: event_tx, cancel: cancel.clone(), ctx: ctx.clone() };
+        let worker = Worker { events: event_tx, cancel: cancel.clone(), ctx: ctx.clone(), previewed: Default::default() };
         let thread = std::thread::Builder::new()
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
@@ -193,6 +193,8 @@ struct Worker {
     events: Sender<Event>,
     cancel: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
+    /// The query file whose preview and details were sent last: re-ranking it sends nothing again.
+    previewed: std::cell::RefCell<Option<PathBuf>>,
 }
 
 impl Worker {
@@ -283,11 +285,16 @@ impl Worker {
         };
         // A file query: decode it first, so a file that is not an image gets a clear reason, and
         // the UI gets a preview and details of a file that is not in the library.
-        if let Some(p) = &path {
+        if let Some(p) = path.as_ref().filter(|p| self.previewed.borrow().as_ref() != Some(*p)) {
             match preview(p) {
-                Ok((rgba, size, details)) => {
-                    self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size, rgba });
+                Ok((rgba, dims, size)) => {
+                    self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: dims, rgba });
+                    // The palette as the library computes it; the features are kept by the library,
+                    // so the search below does not decode or embed the file again.
+                    let palette = lib.query_features(&query).map(|(f, _)| f.palette).unwrap_or_default();
+                    let details = Details { path: p.clone(), size, palette };
                     self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
+                    *self.previewed.borrow_mut() = Some(p.clone());
                 }
                 Err(reason) => {
                     self.send(Event::QueryFailed { token, path, reason, not_an_image: true });
@@ -326,15 +333,13 @@ impl Worker {
     }
 }
 
-/// Decodes an image file into a small RGBA preview, with its details; the error is a one-line
-/// reason fit for the UI.
-fn preview(path: &Path) -> Result<(Vec<u8>, [usize; 2], Details), String> {
+/// Decodes an image file into a small RGBA preview: (pixels, preview size, original size). The
+/// error is a one-line reason fit for the UI.
+fn preview(path: &Path) -> Result<(Vec<u8>, [usize; 2], Option<[u32; 2]>), String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let decoded = decode::decode(&bytes).map_err(|e| e.to_string())?;
     let size = Some([decoded.width(), decoded.height()]);
     let small = decoded.image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8();
-    let rgb: Vec<u8> = small.pixels().flat_map(|p| [p[0], p[1], p[2]]).collect();
-    let palette = colour::features(&rgb).palette;
     let dims = [small.width() as usize, small.height() as usize];
-    Ok((small.into_raw(), dims, Details { path: path.to_path_buf(), size, palette }))
+    Ok((small.into_raw(), dims, size))
 }
