@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Kindred's retrieval-quality benchmark, one command (see scripts/quality/README.md):
+#   scripts/quality.sh            full corpus (~870 images), baselines + Kindred, table + goal check
+#   scripts/quality.sh --smoke    tiny corpus (42 images): checks the harness works (CI), not the values
+# Steps: Debian packages (imagemagick + image packages), a venv outside the repo with
+# scripts/quality/requirements.txt, the corpus (cached, rebuilt when the generator or the source
+# packages change), the kindred binary ($KINDRED_BIN, else `cargo build --release`), then
+# scripts/quality/run.py. Results (markdown, JSON, rankings) go to a dir outside the repo, printed
+# at the end. Any missing piece is an error (exit 1).
+# Environment: KINDRED_BIN, CARGO_TARGET_DIR (default ~/.cache/kindred/target),
+# KINDRED_QUALITY_CACHE (default ~/.cache/kindred/quality), KINDRED_QUALITY_VENV
+# (default ~/.cache/kindred/venvs/quality).
+set -euo pipefail
+
+fail() { echo "quality: ERROR: $*" >&2; exit 1; }
+MODE=full
+for a in "$@"; do
+  case "$a" in
+    --smoke) MODE=smoke ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) fail "unknown argument '$a' (usage: scripts/quality.sh [--smoke])" ;;
+  esac
+done
+T0=$(date +%s)
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+Q="$REPO/scripts/quality"
+CACHE=${KINDRED_QUALITY_CACHE:-$HOME/.cache/kindred/quality}
+VENV=${KINDRED_QUALITY_VENV:-$HOME/.cache/kindred/venvs/quality}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}
+
+# 1. Debian packages: ImageMagick (the variants) and the source images.
+need=(imagemagick openclipart-png gnome-backgrounds mate-backgrounds)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "quality: installing ${missing[*]}" >&2
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || fail "apt-get install ${missing[*]} failed"
+fi
+convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
+
+# 2. Python venv outside the repo, pinned requirements; reinstalled when requirements.txt changes.
+REQ_SUM=$(sha256sum "$Q/requirements.txt" | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$REQ_SUM" ]; then
+  echo "quality: preparing venv $VENV" >&2
+  python3 -m venv "$VENV" || fail "python3 -m venv $VENV failed (Debian: apt-get install python3-venv)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$Q/requirements.txt" \
+    || fail "pip install -r scripts/quality/requirements.txt failed"
+  echo "$REQ_SUM" > "$VENV/.requirements.sha256"
+fi
+PY="$VENV/bin/python"
+"$PY" -c "import numpy, PIL, imagehash, onnxruntime" || fail "venv $VENV lacks a required package"
+
+# 3. Corpus, cached; the stamp covers the generator, the mode and the source packages' versions.
+CORPUS="$CACHE/$MODE/corpus"
+ARGS=(); [ "$MODE" = smoke ] && ARGS=(--smoke)
+STAMP="$(sha256sum "$Q/make_corpus.py" | cut -d' ' -f1) $MODE ${ARGS[*]:-} $(dpkg-query -W -f='${Package}=${Version} ' "${need[@]}")"
+if [ "$(cat "$CACHE/$MODE/stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -f "$CORPUS/manifest.csv" ]; then
+  echo "quality: building the $MODE corpus in $CORPUS" >&2
+  mkdir -p "$CACHE/$MODE"
+  rm -f "$CACHE/$MODE/stamp"
+  TC=$(date +%s)
+  "$PY" "$Q/make_corpus.py" --out "$CORPUS" "${ARGS[@]}" || fail "corpus generation failed"
+  echo "$STAMP" > "$CACHE/$MODE/stamp"
+  echo "quality: corpus built in $(( $(date +%s) - TC )) s" >&2
+else
+  echo "quality: corpus up to date ($CORPUS)" >&2
+fi
+
+# 4. The kindred binary.
+if [ -n "${KINDRED_BIN:-}" ]; then
+  BIN=$KINDRED_BIN
+else
+  echo "quality: cargo build --release (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)" >&2
+  (cd "$REPO" && cargo build --release --quiet) || fail "cargo build --release failed"
+  BIN="$CARGO_TARGET_DIR/release/kindred"
+fi
+[ -x "$BIN" ] || fail "kindred binary '$BIN' not found or not executable (set KINDRED_BIN or build)"
+
+# 5. Baselines, Kindred, evaluation, report.
+RESULTS="$CACHE/results/$MODE-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RESULTS"
+SMOKE=(); [ "$MODE" = smoke ] && SMOKE=(--smoke)
+"$PY" "$Q/run.py" --corpus "$CORPUS" --results "$RESULTS" --bin "$BIN" "${SMOKE[@]}" \
+  || fail "benchmark run failed (see above); partial results in $RESULTS"
+ln -sfn "$RESULTS" "$CACHE/results/latest-$MODE"
+echo "quality: $MODE run OK in $(( $(date +%s) - T0 )) s; results in $RESULTS (also $CACHE/results/latest-$MODE)"
