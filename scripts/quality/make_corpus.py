@@ -127,9 +127,11 @@ def clipart_pool():
     return by_dir
 
 
-def pick_sources(n, seed):
-    """Deterministic choice: ~25% photos/abstract wallpapers, ~10% GNOME
-    wallpapers, the rest clip art (one per openclipart folder)."""
+def candidates(n, seed):
+    """Deterministic candidate lists per pool, in preference order, and each
+    pool's quota: ~25% photos/abstract wallpapers, ~10% GNOME wallpapers,
+    the rest clip art (one per openclipart folder). Candidates whose
+    original comes out near-blank are replaced by the next ones (build())."""
     rng = random.Random(seed)
     n_photo = min(len(PHOTO_FILES), max(1, round(n * 0.25)))
     gnome_files = [f for f in GNOME_FILES if (GNOME_DIR / f).is_file()]
@@ -140,32 +142,37 @@ def pick_sources(n, seed):
     n_clip = n - n_photo - n_gnome
     if n_clip < 1:
         raise SystemExit("make_corpus: --sources must be at least 3")
-    chosen = []
-    for rel in rng.sample(PHOTO_FILES, n_photo):
-        p = PHOTO_DIR / rel
-        if not p.is_file():
-            raise SystemExit(f"make_corpus: {p} missing (Debian package mate-backgrounds)")
-        chosen.append(("photo", p))
-    for name in rng.sample(gnome_files, n_gnome):
-        chosen.append(("gnome", GNOME_DIR / name))
+    for rel in PHOTO_FILES:
+        if not (PHOTO_DIR / rel).is_file():
+            raise SystemExit(f"make_corpus: {PHOTO_DIR / rel} missing (Debian package mate-backgrounds)")
+    photos = [PHOTO_DIR / rel for rel in rng.sample(PHOTO_FILES, len(PHOTO_FILES))]
+    gnomes = [GNOME_DIR / name for name in rng.sample(gnome_files, len(gnome_files))]
     by_dir = clipart_pool()
     dirs = sorted(by_dir)
     rng.shuffle(dirs)
-    for d in dirs:
-        if n_clip == 0:
-            break
-        cands = by_dir[d][:]
-        rng.shuffle(cands)
-        for p in cands:
-            sz = png_size(p)
-            fsize = p.stat().st_size
-            if sz and 200 <= min(sz) and sz[0] * sz[1] <= 16_000_000 and 8_000 <= fsize <= 3_000_000:
-                chosen.append(("clipart", p))
-                n_clip -= 1
-                break
-    if n_clip:
-        raise SystemExit("make_corpus: not enough clip art candidates")
-    return chosen
+
+    def cliparts():
+        for d in dirs:
+            cands = by_dir[d][:]
+            rng.shuffle(cands)
+            for p in cands:
+                sz = png_size(p)
+                fsize = p.stat().st_size
+                if sz and 200 <= min(sz) and sz[0] * sz[1] <= 16_000_000 and 8_000 <= fsize <= 3_000_000:
+                    yield p
+                    break
+
+    return [("photo", n_photo, iter(photos)), ("gnome", n_gnome, iter(gnomes)), ("clipart", n_clip, cliparts())]
+
+
+def near_blank(path):
+    """True for an original with almost no content (e.g. a white overlay
+    wallpaper flattened over white): grey std < 12 or < 2% non-white pixels."""
+    from PIL import Image
+    import numpy as np
+    with Image.open(path) as im:
+        g = np.asarray(im.convert("L"), dtype=np.float64)
+    return g.std() < 12 or (g < 245).mean() < 0.02
 
 
 def run_im(args):
@@ -234,29 +241,41 @@ def build(out, n, seed, jobs, smoke):
     palettes = SMOKE_PALETTES if smoke else list(PALETTES)
     per_source = SMOKE_GRADES_PER_SOURCE if smoke else GRADES_PER_SOURCE
     copies = SMOKE_COPIES if smoke else COPIES
-    sources = pick_sources(n, seed)
-
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     (tmp / "images").mkdir(parents=True)
-    env_threads = {"MAGICK_THREAD_LIMIT": "1"}
-    os.environ.update(env_threads)  # one thread per convert; parallelism is ours
+    os.environ["MAGICK_THREAD_LIMIT"] = "1"  # one thread per convert; parallelism is ours
 
-    srcs = []
-    for i, (pool, path) in enumerate(sources):
-        sid = f"s{i:03d}"
-        d = tmp / "images" / sid
-        d.mkdir()
-        srcs.append((sid, pool, path, d))
-
-    def do_original(s):
-        sid, pool, path, d = s
-        make_original(path, d / "original.png")
-
+    # Originals, pool by pool; near-blank ones are replaced by the pool's next candidates.
+    srcs, rejected = [], []
+    scratch = tmp / "scratch"
+    scratch.mkdir()
     with ThreadPoolExecutor(jobs) as ex:
-        list(ex.map(do_original, srcs))
+        for pool, quota, cands in candidates(n, seed):
+            got = []
+            while len(got) < quota:
+                batch = [p for _, p in zip(range(quota - len(got)), cands)]
+                if not batch:
+                    raise SystemExit(f"make_corpus: not enough usable {pool} sources ({PACKAGES[pool]})")
+                dsts = [scratch / f"{len(srcs) + len(got)}-{k}.png" for k in range(len(batch))]
+                list(ex.map(make_original, batch, dsts))
+                for p, d in zip(batch, dsts):
+                    if near_blank(d):
+                        rejected.append(str(p))
+                        d.unlink()
+                    else:
+                        got.append((p, d))
+            for p, d in got:
+                sid = f"s{len(srcs):03d}"
+                sd = tmp / "images" / sid
+                sd.mkdir()
+                d.rename(sd / "original.png")
+                srcs.append((sid, pool, p, sd))
+    shutil.rmtree(scratch)
+    if rejected:
+        print(f"make_corpus: near-blank originals skipped: {rejected}", file=sys.stderr)
 
     rows, work = [], []
     for i, (sid, pool, path, d) in enumerate(srcs):
@@ -297,6 +316,7 @@ def build(out, n, seed, jobs, smoke):
         "filters": filters, "palettes": palettes, "grades_per_source": per_source,
         "copies": copies, "counts": counts, "images": len(rows),
         "pools": {p: sum(1 for s in srcs if s[1] == p) for p in PACKAGES},
+        "rejected_near_blank": rejected,
         "imagemagick": r.stdout.splitlines()[0],
         "seconds": round(time.time() - t0, 1),
     }
