@@ -149,10 +149,11 @@ def _score_one(ranking, query, rel, ign, k=K, depth=MAP_DEPTH):
 def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
     """{task: {"score": P@10 (R@10 for copy), "map50": mAP@50, "queries": n,
     "metric": "P@10"|"R@10", "short": #queries whose ranking had < k results
-    left after removals}}. Raises ValueError if a query has no ranking or a
+    left after removals, "by_variant": {query variant: mean score}}}. Raises ValueError if a query has no ranking or a
     ranking names a file outside the manifest (strict)."""
     rmap = _ranking_map(rankings)
     known = set(corpus_files(manifest))
+    variant = {r["file"]: r["variant"] for r in manifest}
     if strict:
         for q, lst in rmap.items():
             bad = [f for f in lst if f not in known]
@@ -164,6 +165,7 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
         if not qs:
             raise ValueError(f"task {task}: no queries in this manifest")
         scores, aps, short = [], [], 0
+        by_var = {}
         for q, rel, ign in qs:
             if q not in rmap:
                 raise ValueError(f"task {task}: no ranking for query {q}")
@@ -172,6 +174,7 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
                 continue
             scores.append(s[0])
             aps.append(s[1])
+            by_var.setdefault(variant[q], []).append(s[0])
             if s[2] < k:
                 short += 1
         out[task] = {
@@ -180,6 +183,7 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
             "queries": len(scores),
             "metric": "R@10" if task == "copy" else "P@10",
             "short": short,
+            "by_variant": {v: float(np.mean(x)) for v, x in sorted(by_var.items())},
         }
     return out
 
@@ -320,6 +324,14 @@ def markdown_table(results, order=None):
         r = results[n]
         vals = [r[t]["map50"] for t in TASKS]
         lines.append(f"| {n} | " + " | ".join(f"{v:.3f}" for v in vals) + f" | {np.mean(vals):.3f} |")
+    for task in ("style", "colour"):
+        variants = list(results[names[0]][task]["by_variant"])
+        lines += ["", f"{task} {results[names[0]][task]['metric']} by query variant:", "",
+                  "| searcher | " + " | ".join(variants) + " |",
+                  "| --- |" + " ---: |" * len(variants)]
+        for n in names:
+            bv = results[n][task]["by_variant"]
+            lines.append(f"| {n} | " + " | ".join(f"{bv[v]:.2f}" for v in variants) + " |")
     q = results[names[0]]
     lines += ["", "Queries: " + ", ".join(f"{t} {q[t]['queries']}" for t in TASKS) + "."]
     shorts = {n: {t: results[n][t]["short"] for t in TASKS if results[n][t]["short"]} for n in names}
