@@ -57,7 +57,7 @@ FILTERS = {
     "emboss": ["-colorspace", "gray", "-emboss", "2", "-colorspace", "sRGB"],
     "kuwahara": ["-kuwahara", "5"],
     "edge": ["-edge", "2", "-negate"],
-    "spread": ["-spread", "6"],
+    "spread": ["-seed", "1", "-spread", "6"],  # seeded: -spread is random
     "halftone": ["-ordered-dither", "h6x6a"],
 }
 SMOKE_FILTERS = ["oil", "pixelate", "halftone"]
