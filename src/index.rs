@@ -227,19 +227,72 @@ impl Default for HnswParams {
     }
 }
 
+/// Element type an HNSW index stores its vectors as. The library uses [`Storage::F16`]; the
+/// others exist to measure the memory / speed / recall trade-off (`benches/index_compare.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// 4 bytes per dimension.
+    F32,
+    /// 2 bytes per dimension (the library's choice).
+    #[default]
+    F16,
+    /// 1 byte per dimension (usearch scales each component by 127 and rounds).
+    I8,
+}
+
+impl Storage {
+    /// Name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::F16 => "f16",
+            Storage::I8 => "i8",
+        }
+    }
+}
+
+impl FromStr for Storage {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "f32" => Ok(Storage::F32),
+            "f16" => Ok(Storage::F16),
+            "i8" => Ok(Storage::I8),
+            _ => bail!("unknown storage `{s}` (f32, f16, i8)"),
+        }
+    }
+}
+
 /// HNSW graph (`usearch`), vectors stored as f16.
+///
+/// Cosine uses usearch's cosine kernel, not inner product over pre-normalised vectors: the kernel
+/// divides by the norms of the stored f16 vectors, which cancels their rounding; inner product
+/// does not, and on real colour vectors (near-identical histograms) recall@10 at ef 128 fell from
+/// 0.998 to 0.854 for 13–18% more queries/s (BENCHMARKS.md, "Index: Kindred vs Faiss").
 pub struct HnswIndex {
     inner: Index,
     dim: usize,
 }
 
 impl HnswIndex {
-    /// An empty index with room for `capacity` vectors.
+    /// An empty index with room for `capacity` vectors, stored as f16.
     pub fn new(dim: usize, metric: Metric, params: HnswParams, capacity: usize) -> Result<Self> {
+        Self::with_storage(dim, metric, params, capacity, Storage::F16)
+    }
+
+    /// An empty index storing its vectors as `storage` (benchmarks; the library uses [`Self::new`]).
+    pub fn with_storage(dim: usize, metric: Metric, params: HnswParams, capacity: usize, storage: Storage) -> Result<Self> {
+        if metric == Metric::Manhattan && storage != Storage::F16 {
+            bail!("the Manhattan metric is only implemented over f16 storage");
+        }
         let options = IndexOptions {
             dimensions: dim,
             metric: metric_kind(metric),
-            quantization: ScalarKind::F16,
+            quantization: match storage {
+                Storage::F32 => ScalarKind::F32,
+                Storage::F16 => ScalarKind::F16,
+                Storage::I8 => ScalarKind::I8,
+            },
             connectivity: params.connectivity,
             expansion_add: params.expansion_add,
             expansion_search: params.expansion_search,
