@@ -23,6 +23,9 @@ use crate::preprocess::{self, Prepared};
 pub const BATCH: usize = 8;
 /// Files written per catalog transaction (at most this much work is lost by a crash).
 const COMMIT_EVERY: usize = 32;
+/// Stored as the mtime of a file that could not be read: no real file has it (pre-epoch times are
+/// recorded as 0), so the next import reads the file again.
+const RETRY_MTIME: i64 = -1;
 /// File extensions that promise an image: such a file that does not decode is reported.
 const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff"];
 
@@ -112,7 +115,14 @@ enum Outcome {
     /// Listed by the walk, gone by the time it was read.
     Vanished { file: Candidate },
     /// Unreadable or undecodable.
-    Failed { file: Candidate, error: String },
+    Failed {
+        /// The file.
+        file: Candidate,
+        /// Why, for the user.
+        error: String,
+        /// A read error (not the content's fault): try again on the next import.
+        retry: bool,
+    },
 }
 
 /// Everything an import needs from the library.
@@ -141,7 +151,6 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
         .collect::<Result<_>>()?;
     let known = catalog.file_states(model)?;
     let (found, walk_errors) = walk(&roots);
-    summary.errors.extend(walk_errors);
 
     let mut todo = Vec::new();
     for (path, size, mtime_ns) in &found {
@@ -154,11 +163,17 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
     }
     let seen: HashSet<&PathBuf> = found.iter().map(|(p, _, _)| p).collect();
     // Catalogued artworks under the imported roots that the walk did not find: moved or gone.
+    // Not those under a path the walk could not read (an unreadable folder): they may well be
+    // there still, and are kept as they are.
+    let unreadable = |p: &Path| walk_errors.iter().any(|(e, _)| p.starts_with(e));
     let mut vanished: HashSet<ArtworkId> = known
         .iter()
-        .filter(|(p, s)| s.status != Status::Missing && !seen.contains(p) && roots.iter().any(|r| p.starts_with(r)))
+        .filter(|(p, s)| {
+            s.status != Status::Missing && !seen.contains(p) && roots.iter().any(|r| p.starts_with(r)) && !unreadable(p)
+        })
         .map(|(_, s)| s.id)
         .collect();
+    summary.errors.extend(walk_errors);
 
     let by_hash = catalog.embedded_by_hash(model)?;
     let total = todo.len();
@@ -189,8 +204,11 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
                     }
                     (done, pending) = (done + 1, pending + 1);
                 }
-                Outcome::Failed { file, error } => {
-                    let id = writer.put_failure(&file.path, file.size, file.mtime_ns, &error)?;
+                Outcome::Failed { file, error, retry } => {
+                    // A read error (permissions, I/O) may not last: recorded with an impossible
+                    // mtime so the next import tries again. A decode error is final for this content.
+                    let mtime_ns = if retry { RETRY_MTIME } else { file.mtime_ns };
+                    let id = writer.put_failure(&file.path, file.size, mtime_ns, &error)?;
                     if file.previous.is_some_and(|p| p.embedded) {
                         summary.removed_ids.push(id);
                     }
@@ -258,7 +276,7 @@ fn walk(roots: &[PathBuf]) -> (Vec<(PathBuf, u64, i64)>, Vec<(PathBuf, String)>)
                             files.push((e.path().to_path_buf(), m.len(), mtime_ns(&m)));
                         }
                     }
-                    Err(err) => errors.push((e.path().to_path_buf(), err.to_string())),
+                    Err(err) => errors.push((e.path().to_path_buf(), format!("cannot read: {err}"))),
                 },
                 Ok(_) => {}
                 Err(err) => {
@@ -266,7 +284,9 @@ fn walk(roots: &[PathBuf]) -> (Vec<(PathBuf, u64, i64)>, Vec<(PathBuf, String)>)
                     let reason = if err.loop_ancestor().is_some() {
                         "symlink loop: skipped".to_string()
                     } else {
-                        err.io_error().map_or_else(|| err.to_string(), |io| io.to_string())
+                        let why = err.io_error().map_or_else(|| err.to_string(), |io| io.to_string());
+                        let folder = err.path().is_some_and(|p| p.is_dir());
+                        format!("cannot read{}: {why}", if folder { " folder (its contents were skipped)" } else { "" })
                     };
                     errors.push((path, reason));
                 }
@@ -317,7 +337,7 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
         Ok(Some(b)) => b,
         Ok(None) => return Outcome::Skipped,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::Vanished { file },
-        Err(e) => return Outcome::Failed { error: format!("cannot read: {e}"), file },
+        Err(e) => return Outcome::Failed { error: format!("cannot read: {e}"), file, retry: true },
     };
     let hash = *blake3::hash(&bytes).as_bytes();
     if let Some(sources) = by_hash.get(&hash) {
@@ -328,7 +348,7 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
             let format = decode::format_name(decoded.format);
             Outcome::Prepared { file, hash, format, prepared: Box::new(preprocess::prepare(decoded, true)) }
         }
-        Err(e) => Outcome::Failed { error: e.to_string(), file },
+        Err(e) => Outcome::Failed { error: e.to_string(), file, retry: false },
     }
 }
 

@@ -132,23 +132,6 @@ fn damaged_catalog_and_altered_model_get_clear_errors() {
     assert!(err.contains("sha256") && err.contains("altered.onnx"), "{err}");
 }
 
-/// Makes a directory immutable (even for root, which CI runs as) until dropped.
-struct Immutable<'a>(&'a std::path::Path);
-
-impl<'a> Immutable<'a> {
-    fn new(dir: &'a std::path::Path) -> Self {
-        let ok = Command::new("chattr").arg("+i").arg(dir).status().expect("chattr (e2fsprogs) is needed for this test");
-        assert!(ok.success(), "chattr +i failed on {}: the test needs an ext4-like filesystem", dir.display());
-        Immutable(dir)
-    }
-}
-
-impl Drop for Immutable<'_> {
-    fn drop(&mut self) {
-        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
-    }
-}
-
 #[test]
 fn a_read_only_library_still_searches() {
     let tmp = tempfile::tempdir().unwrap();
@@ -168,4 +151,99 @@ fn a_read_only_library_still_searches() {
     assert_eq!(import.status.code(), Some(1));
     let err = String::from_utf8_lossy(&import.stderr);
     assert!(err.contains("read-only") && err.contains("cannot import"), "{err}");
+}
+
+/// A command run without the power to bypass file permissions. Root (CI) keeps its uid but loses
+/// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its bounding set (`setpriv`, util-linux), so a
+/// mode-000 file is as unreadable to it as to anyone; other users need nothing.
+fn without_dac_override(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").expect("/proc is mounted").uid() == 0;
+    if !root {
+        return Command::new(program);
+    }
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().find(|p| std::path::Path::new(p).exists());
+    let setpriv = setpriv.expect("running as root, this test needs setpriv (Debian package util-linux) to drop CAP_DAC_OVERRIDE");
+    let mut cmd = Command::new(setpriv);
+    cmd.args(["--bounding-set", "-dac_override,-dac_read_search", "--"]).arg(program);
+    cmd
+}
+
+/// Sets a path's permission bits.
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn unreadable_file_and_folder_are_reported_and_nothing_else_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, art) = (tmp.path().join("lib"), tmp.path().join("art"));
+    let samples = sample_files();
+    copy_into(&samples[..3], &art);
+    let sub = art.join("sub");
+    copy_into(&samples[3..5], &sub);
+    let first = stdout_json(&kindred(&lib, &["import", art.to_str().unwrap(), "--json"]));
+    assert_eq!((first["added"].as_u64(), first["failed"].as_u64()), (Some(5), Some(0)));
+
+    // Now: a new unreadable file, a new readable one, and the already imported sub-folder unreadable.
+    let locked = copy_into(&samples[5..6], &art).remove(0);
+    let locked = {
+        let renamed = art.join("locked.png");
+        std::fs::rename(&locked, &renamed).unwrap();
+        renamed
+    };
+    copy_into(&samples[6..7], &art);
+    chmod(&locked, 0o000);
+    chmod(&sub, 0o000);
+    let restore = || {
+        chmod(&locked, 0o644);
+        chmod(&sub, 0o755);
+    };
+
+    // The test means nothing unless the importer really cannot read them.
+    let cat = without_dac_override("cat").arg(&locked).output().expect("cat runs");
+    let ls = without_dac_override("ls").arg(&sub).output().expect("ls runs");
+    if cat.status.success() || ls.status.success() {
+        restore();
+        panic!(
+            "permissions are not enforced for the importer (cat: {}, ls: {}); the test cannot prove anything",
+            String::from_utf8_lossy(&cat.stderr),
+            String::from_utf8_lossy(&ls.stderr)
+        );
+    }
+
+    let out = without_dac_override(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(&lib)
+        .args(["import", art.to_str().unwrap(), "--json"])
+        .output()
+        .expect("kindred runs");
+    restore();
+    let second = stdout_json(&out);
+    assert_eq!(second["added"], 1, "the readable new file is imported: {second}");
+    assert_eq!(second["unchanged"], 3, "{second}");
+    assert_eq!(second["failed"], 1, "{second}");
+    assert_eq!(second["missing"], 0, "artworks in an unreadable folder are not missing: {second}");
+    let errors: Vec<(String, String)> = serde_json::from_value(second["errors"].clone()).unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let reason = |p: &std::path::Path| {
+        let p = std::fs::canonicalize(p).unwrap();
+        errors.iter().find(|(e, _)| std::path::Path::new(e) == p).map(|(_, r)| r.clone()).unwrap_or_default()
+    };
+    let (file_reason, folder_reason) = (reason(&locked), reason(&sub));
+    assert!(file_reason.contains("cannot read") && file_reason.contains("ermission denied"), "{errors:?}");
+    assert!(folder_reason.contains("cannot read folder") && folder_reason.contains("ermission denied"), "{errors:?}");
+
+    // Nothing was lost: the sub-folder's artworks are still searchable.
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!((info["counts"]["ok"].as_u64(), info["counts"]["missing"].as_u64()), (Some(6), Some(0)), "{info}");
+    let hits = stdout_json(&kindred(&lib, &["search", sub.join(samples[3].file_name().unwrap()).to_str().unwrap(), "--json"]));
+    assert_eq!(hits[0]["results"].as_array().unwrap().len(), 5);
+
+    // Readable again: the file is retried (a read error is not remembered like a decode error).
+    let third = stdout_json(&kindred(&lib, &["import", art.to_str().unwrap(), "--json"]));
+    assert_eq!((third["updated"].as_u64(), third["failed"].as_u64(), third["unchanged"].as_u64()), (Some(1), Some(0), Some(6)), "{third}");
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!((info["counts"]["ok"].as_u64(), info["counts"]["failed"].as_u64()), (Some(7), Some(0)), "{info}");
 }

@@ -130,3 +130,20 @@ pub fn make_corpus(dir: &Path, n: usize) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Makes a directory immutable (even for root, which CI runs as) until dropped.
+pub struct Immutable<'a>(&'a std::path::Path);
+
+impl<'a> Immutable<'a> {
+    pub fn new(dir: &'a std::path::Path) -> Self {
+        let ok = std::process::Command::new("chattr").arg("+i").arg(dir).status().expect("chattr (e2fsprogs) is needed for this test");
+        assert!(ok.success(), "chattr +i failed on {}: the test needs an ext4-like filesystem", dir.display());
+        Immutable(dir)
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
