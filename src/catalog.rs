@@ -366,7 +366,7 @@ impl Catalog {
         let json: Option<String> =
             self.conn.query_row("SELECT palette FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?;
         match json {
-            Some(j) => serde_json::from_str(&j).with_context(|| format!("corrupt palette of artwork {id}")),
+            Some(j) => decode_palette(&j).with_context(|| format!("corrupt palette of artwork {id}")),
             None => Ok(Vec::new()),
         }
     }
@@ -524,6 +524,16 @@ pub fn decode_vector(bytes: &[u8], dim: usize) -> Result<Vec<f32>> {
         bail!("vector contains non-finite values");
     }
     Ok(v)
+}
+
+/// Decodes a stored palette (JSON array of swatches).
+pub fn decode_palette(json: &str) -> Result<Vec<Swatch>> {
+    Ok(serde_json::from_str(json)?)
+}
+
+/// Decodes a stored JPEG thumbnail to RGBA pixels (for display).
+pub fn decode_thumbnail(jpeg: &[u8]) -> Result<image::RgbaImage> {
+    Ok(image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)?.to_rgba8())
 }
 
 fn decode_embedding(id: ArtworkId, c: Vec<u8>, t: Vec<u8>, s: Vec<u8>) -> Result<Embedding> {

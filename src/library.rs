@@ -347,23 +347,10 @@ impl Library {
     }
 
     fn load_hnsw(&self, metric: Metric, generation: u64) -> Result<Loaded> {
-        let dir = self.index_dir();
-        let text = fs::read_to_string(dir.join("state.json")).context("no saved index")?;
-        let state: IndexState = serde_json::from_str(&text).context("unreadable index state")?;
-        if state.format != INDEX_FORMAT || state.model != self.model.0 || state.metric != metric {
-            bail!("saved index is for another model or metric");
-        }
-        if state.generation != generation {
-            bail!("saved index is older than the catalog");
-        }
+        let files = verify_saved_index(&self.index_dir(), &self.model, metric, generation)?;
         let mut indexes: Vec<Box<dyn VectorIndex>> = Vec::new();
-        for (aspect, expected) in Aspect::ALL.iter().zip(&state.files) {
-            let path = dir.join(format!("{aspect}.usearch"));
-            let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            if blake3::hash(&bytes).to_hex().as_str() != expected {
-                bail!("{} is damaged (checksum mismatch)", path.display());
-            }
-            indexes.push(Box::new(HnswIndex::load(&path, aspect.dim(), metric, self.options.hnsw)?));
+        for (aspect, path) in Aspect::ALL.iter().zip(&files) {
+            indexes.push(Box::new(HnswIndex::load(path, aspect.dim(), metric, self.options.hnsw)?));
         }
         Ok(Loaded { aspects: AspectIndexes { indexes, metric }, kind: "hnsw", generation, state: "loaded".into() })
     }
@@ -453,6 +440,32 @@ fn dir_writable(dir: &Path) -> bool {
     let ok = File::create(&probe).is_ok();
     let _ = fs::remove_file(&probe);
     ok
+}
+
+/// Checks a saved HNSW index in `dir` (a library's `index/`) the way [`Library`] does before
+/// loading it: parses `state.json`, checks its format, model, metric and catalog generation, and
+/// verifies each aspect file against its blake3 checksum. Returns the verified files in
+/// [`Aspect::ALL`] order. Any error means the index is rebuilt from the catalog; only files that
+/// pass reach the (C++) usearch loader.
+pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generation: u64) -> Result<Vec<PathBuf>> {
+    let text = fs::read_to_string(dir.join("state.json")).context("no saved index")?;
+    let state: IndexState = serde_json::from_str(&text).context("unreadable index state")?;
+    if state.format != INDEX_FORMAT || state.model != model.0 || state.metric != metric {
+        bail!("saved index is for another model or metric");
+    }
+    if state.generation != generation {
+        bail!("saved index is older than the catalog");
+    }
+    let mut files = Vec::new();
+    for (aspect, expected) in Aspect::ALL.iter().zip(&state.files) {
+        let path = dir.join(format!("{aspect}.usearch"));
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if blake3::hash(&bytes).to_hex().as_str() != expected {
+            bail!("{} is damaged (checksum mismatch)", path.display());
+        }
+        files.push(path);
+    }
+    Ok(files)
 }
 
 fn index_as_hnsw(index: &dyn VectorIndex) -> Option<&HnswIndex> {
