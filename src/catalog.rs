@@ -526,9 +526,14 @@ pub fn decode_vector(bytes: &[u8], dim: usize) -> Result<Vec<f32>> {
     Ok(v)
 }
 
-/// Decodes a stored palette (JSON array of swatches).
+/// Decodes a stored palette (JSON array of swatches), checking that each weight is a fraction.
 pub fn decode_palette(json: &str) -> Result<Vec<Swatch>> {
-    Ok(serde_json::from_str(json)?)
+    let palette: Vec<Swatch> = serde_json::from_str(json)?;
+    // JSON numbers beyond f32 range parse as infinity; weights are fractions of the pixels.
+    if let Some(s) = palette.iter().find(|s| !(0.0..=1.0).contains(&s.weight)) {
+        bail!("swatch weight {} is not a fraction", s.weight);
+    }
+    Ok(palette)
 }
 
 /// Decodes a stored JPEG thumbnail to RGBA pixels (for display).

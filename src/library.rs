@@ -456,6 +456,10 @@ pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generatio
     if state.generation != generation {
         bail!("saved index is older than the catalog");
     }
+    // One file per aspect, or the index would silently lack an aspect (found by fuzzing).
+    if state.files.len() != Aspect::ALL.len() {
+        bail!("saved index lists {} files, expected {}", state.files.len(), Aspect::ALL.len());
+    }
     let mut files = Vec::new();
     for (aspect, expected) in Aspect::ALL.iter().zip(&state.files) {
         let path = dir.join(format!("{aspect}.usearch"));

@@ -43,10 +43,10 @@ fn decode_inputs_never_crash() {
 
 #[test]
 fn index_state_inputs_never_crash() {
-    replay("index_state", harness::index_state, 0);
+    replay("index_state", harness::index_state, 1);
 }
 
 #[test]
 fn catalog_record_inputs_never_crash() {
-    replay("catalog_records", harness::catalog_records, 0);
+    replay("catalog_records", harness::catalog_records, 2);
 }
