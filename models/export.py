@@ -61,6 +61,8 @@ REF_COUNT = 400
 REF_SEED = 1234
 SIGMA_FLOOR = 1e-6
 COSINE_MIN = 0.9999
+INPUTS = ["image", "crop"]
+OUTPUTS = ["shape", "texture", "pooled"]
 
 # EfficientNet-Lite checkpoints (TF tpu/models/official/efficientnet/lite)
 # were trained on inputs (pixel - 127) / 128 with pixel in [0,255], the same
@@ -158,13 +160,50 @@ def pil_bilinear_u8(img, out_w, out_h):
     return one_axis(one_axis(src, out_w, 1), out_h, 0).astype(np.uint8)
 
 
+# Texture is measured at (close to) the artwork's own scale: a centre crop of the image reduced
+# to at most CROP_CONTEXT px on its long side (the Rust side first reduces anything larger than
+# WORKING_SIDE, so we do the same here), or enlarged so its short side is SIZE if smaller.
+WORKING_SIDE = 1024
+CROP_CONTEXT = 640
+
+
+def fit(w, h, side):
+    """Rust preprocess::fit: longest side at most `side`, never upscaled."""
+    s = min(side / max(w, h), 1.0)
+    return max(1, round_half_away(w * s)), max(1, round_half_away(h * s))
+
+
+def round_half_away(x):
+    """Rust's f64::round (Python's round() goes to even: 452.5 -> 452, Rust gives 453)."""
+    return int(np.floor(x + 0.5))
+
+
+def crop_u8(path):
+    """The texture crop as uint8 HWC RGB [224,224,3]."""
+    im = flatten_rgb(path)
+    if max(im.size) > WORKING_SIDE:
+        im = im.resize(fit(*im.size, WORKING_SIDE), Image.BILINEAR)
+    if max(im.size) > CROP_CONTEXT:
+        im = im.resize(fit(*im.size, CROP_CONTEXT), Image.BILINEAR)
+    w, h = im.size
+    if min(w, h) < SIZE:
+        s = SIZE / min(w, h)
+        im = im.resize((max(SIZE, round_half_away(w * s)), max(SIZE, round_half_away(h * s))), Image.BILINEAR)
+        w, h = im.size
+    x, y = (w - SIZE) // 2, (h - SIZE) // 2
+    arr = np.asarray(im.crop((x, y, x + SIZE, y + SIZE)), dtype=np.uint8)
+    assert arr.shape == (SIZE, SIZE, 3), arr.shape
+    return arr
+
+
 def to_input(arr_u8):
     """uint8 HWC -> float32 CHW in [0,1]."""
     return (arr_u8.astype(np.float32) / np.float32(255.0)).transpose(2, 0, 1).copy()
 
 
 def preprocess(path):
-    return to_input(preprocess_u8(path))
+    """(image, crop) model inputs, float32 CHW each."""
+    return to_input(preprocess_u8(path)), to_input(crop_u8(path))
 
 
 # --------------------------------------------------------------------------
@@ -200,54 +239,107 @@ def find_taps(net):
     return taps, shapes
 
 
-class KindredFeatures(nn.Module):
-    """image [N,3,224,224] in [0,1] -> (shape [N,1280], texture [N,352])."""
+GRID = 4  # shape: GRID x GRID cells of the 112-channel stage
 
-    def __init__(self, net, taps, mu_shape=None, mu_tex=None, sigma_tex=None):
+
+def grid_cells(n, g):
+    """PyTorch adaptive pooling bounds: cell i spans [floor(i*n/g), ceil((i+1)*n/g))."""
+    return [((i * n) // g, -((-(i + 1) * n) // g)) for i in range(g)]
+
+
+def grid_pooling(h, w, g):
+    """[h*w, g*g] matrix whose column k averages cell k (row-major) of a g x g adaptive grid."""
+    m = np.zeros((h * w, g * g), np.float32)
+    for cy, (y0, y1) in enumerate(grid_cells(h, g)):
+        for cx, (x0, x1) in enumerate(grid_cells(w, g)):
+            for y in range(y0, y1):
+                m[y * w + x0:y * w + x1, cy * g + cx] = 1.0 / ((y1 - y0) * (x1 - x0))
+    return torch.from_numpy(m)
+
+
+def upper_indices(c):
+    """Flat indices i*c+j (i <= j, row-major) of a c x c matrix's upper triangle."""
+    iu = np.triu_indices(c)
+    return torch.from_numpy((iu[0] * c + iu[1]).astype(np.int64))
+
+
+def gram_upper(x, flat_upper):
+    """[N,C,H,W] -> upper triangle (incl. diagonal) of the Gram matrix F F^T / (H W), [N, C(C+1)/2]."""
+    n, c, h, w = x.shape
+    f = x.reshape(n, c, h * w)
+    g = torch.bmm(f, f.transpose(1, 2)) / float(h * w)
+    return torch.index_select(g.reshape(n, c * c), 1, flat_upper)
+
+
+def signed_sqrt(x):
+    return torch.sign(x) * torch.sqrt(torch.abs(x))
+
+
+class KindredFeatures(nn.Module):
+    """(image, crop) [N,3,224,224] in [0,1] -> (shape, texture, pooled).
+
+    shape:   GRID x GRID spatial grid of the 112-channel stage of `image` (the whole picture
+             squashed to 224 x 224): composition and content, [N, 112 * GRID^2], standardised.
+    texture: signed square root of the Gram matrix of the 40-channel stage of `crop` (a centre
+             crop at close to the artwork's own scale): style, [N, 820], standardised.
+    pooled:  global average pool of the head of `image` (the plain ImageNet embedding, 1280),
+             not used by Kindred; kept for the "raw CNN" baseline of the quality benchmark.
+    """
+
+    def __init__(self, net, taps, mu_shape=None, sigma_shape=None, mu_tex=None, sigma_tex=None):
         super().__init__()
         self.net = net
-        self.taps = list(taps)
+        self.tex_tap, self.grid_tap = taps[1], taps[2]
         self.register_buffer("in_mean", torch.tensor(INPUT_MEAN, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer("in_std", torch.tensor(INPUT_STD, dtype=torch.float32).view(1, 3, 1, 1))
-        n_shape = net._bn1.num_features
-        n_tex = 2 * sum(net._blocks[i]._bn2.num_features for i in self.taps)
-        if mu_shape is None:
-            mu_shape = np.zeros(n_shape, np.float32)
-        if mu_tex is None:
-            mu_tex = np.zeros(n_tex, np.float32)
-        if sigma_tex is None:
-            sigma_tex = np.ones(n_tex, np.float32)
-        denom = np.maximum(np.asarray(sigma_tex, np.float32), np.float32(SIGMA_FLOOR))
-        self.register_buffer("mu_shape", torch.from_numpy(np.asarray(mu_shape, np.float32).reshape(1, -1).copy()))
-        self.register_buffer("mu_tex", torch.from_numpy(np.asarray(mu_tex, np.float32).reshape(1, -1).copy()))
-        self.register_buffer("sigma_tex", torch.from_numpy(denom.reshape(1, -1).copy()))
+        c_grid = net._blocks[self.grid_tap]._bn2.num_features
+        c_tex = net._blocks[self.tex_tap]._bn2.num_features
+        n_shape, n_tex = c_grid * GRID * GRID, c_tex * (c_tex + 1) // 2
+        self.register_buffer("tex_upper", upper_indices(c_tex))
+        side = SIZE // 16  # the 112-channel stage has stride 16
+        self.register_buffer("grid_pool", grid_pooling(side, side, GRID))
+        buffers = {
+            "mu_shape": (mu_shape, 0.0, n_shape), "sigma_shape": (sigma_shape, 1.0, n_shape),
+            "mu_tex": (mu_tex, 0.0, n_tex), "sigma_tex": (sigma_tex, 1.0, n_tex),
+        }
+        for name, (value, default, n) in buffers.items():
+            v = np.full(n, default, np.float32) if value is None else np.asarray(value, np.float32)
+            if name.startswith("sigma"):
+                v = np.maximum(v, np.float32(SIGMA_FLOOR))
+            self.register_buffer(name, torch.from_numpy(v.reshape(1, -1).copy()))
 
-    def forward(self, image):
+    def backbone(self, image, last):
         net = self.net
         x = (image - self.in_mean) / self.in_std
         x = net._swish(net._bn0(net._conv_stem(x)))
-        stats = []
-        for i, block in enumerate(net._blocks):
+        taps = {}
+        for i, block in enumerate(net._blocks[: last + 1]):
             x = block(x)  # eval mode: drop_connect is a no-op
-            if i in self.taps:
-                m = x.mean(dim=(2, 3), keepdim=True)
-                var = ((x - m) * (x - m)).mean(dim=(2, 3))  # population variance
-                stats.append(m.flatten(1))
-                stats.append(torch.sqrt(var))
-        head = net._swish(net._bn1(net._conv_head(x)))  # before dropout / fc
-        shape = head.mean(dim=(2, 3)) - self.mu_shape
-        texture = (torch.cat(stats, dim=1) - self.mu_tex) / self.sigma_tex
-        return shape, texture
+            taps[i] = x
+        return x, taps
+
+    def forward(self, image, crop):
+        net = self.net
+        x, taps = self.backbone(image, len(net._blocks) - 1)
+        g = taps[self.grid_tap]
+        n, c, h, w = g.shape
+        grid = torch.matmul(g.reshape(n, c, h * w), self.grid_pool).flatten(1)  # [N, C * GRID^2], channel-major
+        shape = (grid - self.mu_shape) / self.sigma_shape
+        pooled = net._swish(net._bn1(net._conv_head(x))).mean(dim=(2, 3))  # before dropout / fc
+        _, ctaps = self.backbone(crop, self.tex_tap)
+        texture = (signed_sqrt(gram_upper(ctaps[self.tex_tap], self.tex_upper)) - self.mu_tex) / self.sigma_tex
+        return shape, texture, pooled
 
 
-def run_torch(module, batch_np, chunk=16):
-    outs_s, outs_t = [], []
+def run_torch(module, images, crops, chunk=16):
+    """(shape, texture, pooled) numpy arrays for batches of inputs."""
+    outs = ([], [], [])
     with torch.no_grad():
-        for i in range(0, len(batch_np), chunk):
-            s, t = module(torch.from_numpy(batch_np[i:i + chunk]))
-            outs_s.append(s.numpy())
-            outs_t.append(t.numpy())
-    return np.concatenate(outs_s), np.concatenate(outs_t)
+        for i in range(0, len(images), chunk):
+            res = module(torch.from_numpy(images[i:i + chunk]), torch.from_numpy(crops[i:i + chunk]))
+            for acc, r in zip(outs, res):
+                acc.append(r.numpy())
+    return tuple(np.concatenate(o) for o in outs)
 
 
 # --------------------------------------------------------------------------
@@ -395,29 +487,30 @@ def main():
     raw = KindredFeatures(net, taps).eval()
     feats_s, feats_t = [], []
     for i in range(0, len(ref), 16):
-        batch = np.stack([preprocess(p) for p in ref[i:i + 16]])
-        s, t = run_torch(raw, batch)
+        pairs = [preprocess(p) for p in ref[i:i + 16]]
+        s, t, _ = run_torch(raw, np.stack([a for a, _ in pairs]), np.stack([c for _, c in pairs]))
         feats_s.append(s)
         feats_t.append(t)
     feats_s = np.concatenate(feats_s).astype(np.float64)
     feats_t = np.concatenate(feats_t).astype(np.float64)
     mu_shape = feats_s.mean(axis=0).astype(np.float32)
+    sigma_shape = feats_s.std(axis=0, ddof=0).astype(np.float32)
     mu_tex = feats_t.mean(axis=0).astype(np.float32)
     sigma_tex = feats_t.std(axis=0, ddof=0).astype(np.float32)
-    n_floor = int((sigma_tex < SIGMA_FLOOR).sum())
-    print(f"mu_shape: mean {mu_shape.mean():.5f} min {mu_shape.min():.5f} max {mu_shape.max():.5f}")
-    print(f"sigma_tex: min {sigma_tex.min():.3e} max {sigma_tex.max():.3e} "
-          f"({n_floor} dims below {SIGMA_FLOOR:g} floored)")
+    for name, sig in (("sigma_shape", sigma_shape), ("sigma_tex", sigma_tex)):
+        print(f"{name}: min {sig.min():.3e} max {sig.max():.3e} "
+              f"({int((sig < SIGMA_FLOOR).sum())} dims below {SIGMA_FLOOR:g} floored)")
 
-    module = KindredFeatures(net, taps, mu_shape, mu_tex, sigma_tex).eval()
+    module = KindredFeatures(net, taps, mu_shape, sigma_shape, mu_tex, sigma_tex).eval()
 
     # ---- 2. export ---------------------------------------------------------
-    dummy = torch.from_numpy(np.stack([preprocess(PARITY_DIR / PARITY_FILES[0])] * 2))
+    d_img, d_crop = preprocess(PARITY_DIR / PARITY_FILES[0])
+    dummy = (torch.from_numpy(np.stack([d_img] * 2)), torch.from_numpy(np.stack([d_crop] * 2)))
     tmp_path = ONNX_PATH.with_suffix(".onnx.tmp")
     torch.onnx.export(
-        module, (dummy,), str(tmp_path),
-        input_names=["image"], output_names=["shape", "texture"],
-        dynamic_axes={"image": {0: "N"}, "shape": {0: "N"}, "texture": {0: "N"}},
+        module, dummy, str(tmp_path),
+        input_names=INPUTS, output_names=OUTPUTS,
+        dynamic_axes={name: {0: "N"} for name in INPUTS + OUTPUTS},
         opset_version=OPSET, do_constant_folding=True, dynamo=False,
     )
     model = simplify(onnx.load(str(tmp_path)))
@@ -425,10 +518,14 @@ def main():
     model.doc_string = ("Kindred style features from EfficientNet-Lite0 (ImageNet, Apache-2.0). "
                         "See models/README.md.")
     meta = {
-        "kindred.input": "image float32[N,3,224,224] RGB in [0,1] (pixel/255)",
-        "kindred.input_normalisation": "(image - 127/255) / (128/255) per channel, in graph",
-        "kindred.shape": "GAP(head conv+BN+ReLU6, 1280) - mu_shape",
-        "kindred.texture": "[mean24,std24,mean40,std40,mean112,std112] -> (x - mu_tex) / max(sigma_tex, 1e-6)",
+        "kindred.input": "image, crop: float32[N,3,224,224] RGB in [0,1] (pixel/255); image = whole "
+                         "picture squashed, crop = centre 224x224 of the picture fitted in 640 px",
+        "kindred.input_normalisation": "(x - 127/255) / (128/255) per channel, in graph",
+        "kindred.shape": f"{GRID}x{GRID} adaptive-average grid of blocks.{taps[2]}(image), channel-major, "
+                         "(x - mu_shape) / max(sigma_shape, 1e-6)",
+        "kindred.texture": f"upper triangle of Gram(blocks.{taps[1]}(crop)) / HW, signed sqrt, "
+                           "(x - mu_tex) / max(sigma_tex, 1e-6)",
+        "kindred.pooled": "GAP(head conv+BN+ReLU6, 1280) of image (baseline only)",
         "kindred.taps": ",".join(f"blocks.{i}:{shapes[i][0]}x{shapes[i][1]}x{shapes[i][2]}" for i in taps),
         "kindred.reference_set": f"openclipart-png sorted glob **/*.png, random.Random({REF_SEED}).sample(n={REF_COUNT})",
     }
@@ -449,11 +546,13 @@ def main():
 
     # ---- 3. parity data ----------------------------------------------------
     u8 = [preprocess_u8(PARITY_DIR / f) for f in PARITY_FILES]
+    c8 = [crop_u8(PARITY_DIR / f) for f in PARITY_FILES]
     for f, arr in zip(PARITY_FILES, u8):  # the documented integer resize is Pillow's
         mine = pil_bilinear_u8(np.asarray(flatten_rgb(PARITY_DIR / f)), SIZE, SIZE)
         assert np.array_equal(mine, arr), f"pil_bilinear_u8 differs from Pillow on {f}"
     batch = np.stack([to_input(a) for a in u8])
-    ts, tt = run_torch(module, batch, chunk=1)
+    crops = np.stack([to_input(a) for a in c8])
+    ts, tt, _ = run_torch(module, batch, crops, chunk=1)
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
@@ -462,12 +561,12 @@ def main():
     ins = [(i.name, i.type, i.shape) for i in sess.get_inputs()]
     outs = [(o.name, o.type, o.shape) for o in sess.get_outputs()]
     print("onnx inputs:", ins, "outputs:", outs)
-    assert [i[0] for i in ins] == ["image"] and [o[0] for o in outs] == ["shape", "texture"]
-    os_b, ot_b = sess.run(["shape", "texture"], {"image": batch})  # batch of 4
+    assert [i[0] for i in ins] == INPUTS and [o[0] for o in outs] == OUTPUTS
+    os_b, ot_b = sess.run(["shape", "texture"], {"image": batch, "crop": crops})  # batch of 4
     worst = 1.0
     images = []
     for k, name in enumerate(PARITY_FILES):
-        os_1, ot_1 = sess.run(["shape", "texture"], {"image": batch[k:k + 1]})  # batch of 1
+        os_1, ot_1 = sess.run(["shape", "texture"], {"image": batch[k:k + 1], "crop": crops[k:k + 1]})
         cs = min(cosine(ts[k], os_1[0]), cosine(ts[k], os_b[k]))
         ct = min(cosine(tt[k], ot_1[0]), cosine(tt[k], ot_b[k]))
         da = max(np.abs(ts[k] - os_1[0]).max(), np.abs(tt[k] - ot_1[0]).max())
@@ -481,6 +580,7 @@ def main():
             "texture": f32_list(tt[k]),
             # Aids for checking the Rust preprocessing (extra keys):
             "input_u8_sha256": hashlib.sha256(u8[k].tobytes()).hexdigest(),
+            "crop_u8_sha256": hashlib.sha256(c8[k].tobytes()).hexdigest(),
             "input_mean_rgb": f32_list(batch[k].reshape(3, -1).astype(np.float64).mean(axis=1)),
         })
     print(f"onnxruntime vs PyTorch: worst cosine {worst:.9f} (>= {COSINE_MIN})")

@@ -1,26 +1,28 @@
 //! Running the CNN: batches of preprocessed images in, shape and texture vectors out.
 
 use anyhow::{Context, Result, anyhow, ensure};
-use ort::session::Session;
+use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
 use crate::model::{Model, SHAPE_DIM, TEXTURE_DIM};
-use crate::preprocess::{INPUT_LEN, INPUT_SIDE};
+use crate::preprocess::{IMAGE_LEN, INPUT_LEN, INPUT_SIDE};
 use crate::runtime::{self, Runtime};
 
 /// CNN outputs for one image, exactly as the model returns them (not yet normalised).
 #[derive(Clone, Debug)]
 pub struct CnnVectors {
-    /// Pooled, centred last feature map: composition and content.
+    /// Coarse spatial grid of a mid-level stage: composition and content.
     pub shape: Vec<f32>,
-    /// Standardised per-channel statistics of three stages: texture and style.
+    /// Gram statistics of an early stage on the texture crop: brushwork and style.
     pub texture: Vec<f32>,
 }
 
 /// A loaded model session. Not `Sync`: one embedder per thread that runs inference.
 pub struct Embedder {
     session: Session,
+    /// Asks for Kindred's outputs only, so ONNX Runtime skips the baseline-only `pooled` head.
+    only_features: RunOptions<HasSelectedOutputs>,
     /// Where the runtime library was loaded from and its version.
     pub runtime: &'static Runtime,
 }
@@ -37,23 +39,30 @@ impl Embedder {
             .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
             .and_then(|mut b| b.commit_from_memory(&model.bytes))
             .with_context(|| format!("loading the model ({}) into ONNX Runtime", model.source))?;
-        Ok(Self { session, runtime })
+        let only_features = RunOptions::new()?.with_outputs(OutputSelector::no_default().with("shape").with("texture"));
+        Ok(Self { session, only_features, runtime })
     }
 
-    /// Embeds a batch of `INPUT_LEN`-long CHW tensors.
+    /// Embeds a batch of model inputs (`INPUT_LEN` floats each: picture, then texture crop).
     pub fn embed(&mut self, batch: &[&[f32]]) -> Result<Vec<CnnVectors>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         let n = batch.len();
-        let mut input = Vec::with_capacity(n * INPUT_LEN);
+        let mut images = Vec::with_capacity(n * IMAGE_LEN);
+        let mut crops = Vec::with_capacity(n * IMAGE_LEN);
         for t in batch {
             ensure!(t.len() == INPUT_LEN, "input tensor has {} values, expected {INPUT_LEN}", t.len());
-            input.extend_from_slice(t);
+            images.extend_from_slice(&t[..IMAGE_LEN]);
+            crops.extend_from_slice(&t[IMAGE_LEN..]);
         }
         let side = INPUT_SIDE as usize;
-        let tensor = TensorRef::from_array_view(([n, 3, side, side], &input[..]))?;
-        let outputs = self.session.run(ort::inputs!["image" => tensor]).context("running the model")?;
+        let image = TensorRef::from_array_view(([n, 3, side, side], &images[..]))?;
+        let crop = TensorRef::from_array_view(([n, 3, side, side], &crops[..]))?;
+        let outputs = self
+            .session
+            .run_with_options(ort::inputs!["image" => image, "crop" => crop], &self.only_features)
+            .context("running the model")?;
         let take = |name: &str, dim: usize| -> Result<Vec<f32>> {
             let value = outputs.get(name).ok_or_else(|| anyhow!("model has no output `{name}`"))?;
             let (shape, data) = value.try_extract_tensor::<f32>()?;

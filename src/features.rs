@@ -16,9 +16,9 @@ use crate::model::{SHAPE_DIM, TEXTURE_DIM};
 pub enum Aspect {
     /// Colour distribution (CIELAB histogram).
     Colour,
-    /// Texture and style (CNN channel statistics).
+    /// Texture and style (Gram statistics of early CNN features, near the artwork's own scale).
     Texture,
-    /// Shape, composition and content (pooled CNN features).
+    /// Shape, composition and content (a coarse spatial grid of mid-level CNN features).
     Shape,
 }
 

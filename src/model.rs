@@ -14,10 +14,10 @@ const EXPECTED_SHA256: &str = include_str!("../models/kindred-efficientnet-lite0
 
 /// Human name of the model.
 pub const MODEL_NAME: &str = "efficientnet-lite0";
-/// Length of the shape/content vector (pooled last feature map).
-pub const SHAPE_DIM: usize = 1280;
-/// Length of the texture/style vector (per-channel mean and std of three stages).
-pub const TEXTURE_DIM: usize = 352;
+/// Length of the shape/content vector: a 4 x 4 grid of the 112-channel stage.
+pub const SHAPE_DIM: usize = 112 * 16;
+/// Length of the texture/style vector: the Gram matrix (upper triangle) of the 40-channel stage.
+pub const TEXTURE_DIM: usize = 40 * 41 / 2;
 
 /// Identity of the model bytes in use: vectors from different ids are never mixed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
-//! From decoded pixels to what the pipeline needs: the CNN input tensor, the colour features and
-//! a JPEG thumbnail. All resizing is SIMD convolution
-//! (`fast_image_resize`), matching PIL's antialiased bilinear used when the model was exported.
+//! From decoded pixels to what the pipeline needs: the CNN inputs (the whole picture, and a crop
+//! at close to the artwork's own scale for texture), the colour features and a JPEG thumbnail.
+//! All resizing is SIMD convolution (`fast_image_resize`), matching PIL's antialiased bilinear
+//! used when the model was exported.
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -11,8 +12,15 @@ use crate::decode::Decoded;
 
 /// CNN input side in pixels (square).
 pub const INPUT_SIDE: u32 = 224;
-/// Length of one image's CNN input: 3 x 224 x 224, CHW, values in [0, 1].
-pub const INPUT_LEN: usize = 3 * (INPUT_SIDE as usize) * (INPUT_SIDE as usize);
+/// Length of one CNN input image: 3 x 224 x 224, CHW, values in [0, 1].
+pub const IMAGE_LEN: usize = 3 * (INPUT_SIDE as usize) * (INPUT_SIDE as usize);
+/// Length of one artwork's model input: the whole picture squashed to 224 x 224, then the
+/// texture crop (`IMAGE_LEN` floats each).
+pub const INPUT_LEN: usize = 2 * IMAGE_LEN;
+/// The texture crop is the centre 224 x 224 of the picture fitted in this many pixels (long
+/// side; smaller pictures are enlarged to a 224-pixel short side): brushwork, grain and dots
+/// are seen near their own scale instead of squashed away.
+pub const CROP_CONTEXT: u32 = 640;
 /// Longest side of stored thumbnails.
 pub const THUMB_SIDE: u32 = 192;
 /// Side of the square the colour statistics are sampled on.
@@ -27,7 +35,7 @@ pub struct Prepared {
     pub width: u32,
     /// Oriented height of the original.
     pub height: u32,
-    /// CNN input, `INPUT_LEN` floats.
+    /// Model input, `INPUT_LEN` floats: whole picture, then texture crop.
     pub tensor: Vec<f32>,
     /// Colour histogram and palette.
     pub colour: ColourFeatures,
@@ -49,7 +57,9 @@ pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
     let colour = colour::features(colour_px.buffer());
 
     let input = resize(&mut resizer, &flat, INPUT_SIDE, INPUT_SIDE);
-    let tensor = to_chw(input.buffer());
+    let mut tensor = Vec::with_capacity(INPUT_LEN);
+    to_chw(input.buffer(), &mut tensor);
+    to_chw(texture_crop(&mut resizer, &flat).buffer(), &mut tensor);
 
     let thumbnail = with_thumbnail.then(|| {
         let (tw, th) = fit(w, h, THUMB_SIDE);
@@ -89,6 +99,39 @@ fn resize(resizer: &mut Resizer, src: &Image<'_>, w: u32, h: u32) -> Image<'stat
     dst
 }
 
+/// The centre `INPUT_SIDE`² of the picture fitted in `CROP_CONTEXT`, as the model's reference
+/// preprocessing does it (reduce, then cut). A picture too small for that is enlarged to an
+/// `INPUT_SIDE` short side; then the crop is cut and resampled in one pass, so even a 1024 x 1
+/// strip needs no large intermediate.
+fn texture_crop(resizer: &mut Resizer, src: &Image<'_>) -> Image<'static> {
+    let side = INPUT_SIDE;
+    let (w, h) = (src.width(), src.height());
+    let (fw, fh) = fit(w, h, CROP_CONTEXT);
+    let fitted;
+    let (src, w, h) = if fw.min(fh) >= side && (fw, fh) != (w, h) {
+        fitted = resize(resizer, src, fw, fh);
+        (&fitted, fw, fh)
+    } else {
+        (src, w, h)
+    };
+    // Size of the picture the crop is cut from (enlarged if too small), and the crop box mapped
+    // back to source pixels; with no enlargement this is a plain copy of the centre.
+    let (tw, th) = if w.min(h) >= side {
+        (w, h)
+    } else {
+        let s = f64::from(side) / f64::from(w.min(h));
+        (((f64::from(w) * s).round() as u32).max(side), ((f64::from(h) * s).round() as u32).max(side))
+    };
+    let (sx, sy) = (f64::from(w) / f64::from(tw), f64::from(h) / f64::from(th));
+    let (left, top) = (f64::from((tw - side) / 2) * sx, f64::from((th - side) / 2) * sy);
+    let mut dst = Image::new(side, side, src.pixel_type());
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .crop(left, top, f64::from(side) * sx, f64::from(side) * sy);
+    resizer.resize(src, &mut dst, &options).expect("same pixel type, crop inside the image");
+    dst
+}
+
 /// Composites RGBA over opaque white, as the model's reference preprocessing does.
 fn flatten_on_white(src: &Image<'_>) -> Image<'static> {
     let rgba = src.buffer();
@@ -103,16 +146,17 @@ fn flatten_on_white(src: &Image<'_>) -> Image<'static> {
     Image::from_vec_u8(src.width(), src.height(), rgb, PixelType::U8x3).expect("size matches")
 }
 
-/// Interleaved RGB bytes to planar CHW floats in [0, 1].
-fn to_chw(rgb: &[u8]) -> Vec<f32> {
+/// Appends interleaved RGB bytes to `out` as planar CHW floats in [0, 1].
+fn to_chw(rgb: &[u8], out: &mut Vec<f32>) {
     let plane = rgb.len() / 3;
-    let mut out = vec![0.0f32; rgb.len()];
+    let start = out.len();
+    out.resize(start + rgb.len(), 0.0);
+    let out = &mut out[start..];
     for (i, px) in rgb.chunks_exact(3).enumerate() {
         for c in 0..3 {
             out[c * plane + i] = f32::from(px[c]) / 255.0;
         }
     }
-    out
 }
 
 fn encode_jpeg(rgb: &[u8], w: u32, h: u32) -> Vec<u8> {
@@ -142,5 +186,36 @@ mod tests {
         assert!(p.tensor.iter().all(|&v| (v - 1.0).abs() < 1e-6));
         assert_eq!((p.width, p.height), (300, 200));
         assert!(image::load_from_memory(&p.thumbnail.unwrap()).is_ok());
+    }
+
+    /// Pixel (x, y) of channel c of the texture crop in a prepared tensor.
+    fn crop_px(p: &Prepared, c: usize, x: usize, y: usize) -> f32 {
+        let side = INPUT_SIDE as usize;
+        p.tensor[IMAGE_LEN + c * side * side + y * side + x]
+    }
+
+    #[test]
+    fn texture_crop_is_the_centre_at_native_scale() {
+        // 400 x 300 fits in 640: the crop is a plain copy of the centre (x 88.., y 38..).
+        let img = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]));
+        let decoded = Decoded { image: DynamicImage::ImageRgb8(img), format: image::ImageFormat::Png };
+        let p = prepare(decoded, false);
+        assert_eq!(p.tensor.len(), INPUT_LEN);
+        for (x, y) in [(0, 0), (10, 200), (223, 223)] {
+            assert_eq!(crop_px(&p, 0, x, y), ((88 + x) % 256) as f32 / 255.0);
+            assert_eq!(crop_px(&p, 1, x, y), ((38 + y) % 256) as f32 / 255.0);
+        }
+    }
+
+    #[test]
+    fn texture_crop_of_extreme_shapes_is_well_formed() {
+        for (w, h) in [(1, 1), (5000, 3), (2, 900), (3000, 2000)] {
+            let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 100, 50]));
+            let decoded = Decoded { image: DynamicImage::ImageRgb8(img), format: image::ImageFormat::Png };
+            let p = prepare(decoded, false);
+            assert_eq!(p.tensor.len(), INPUT_LEN, "{w}x{h}");
+            let red = crop_px(&p, 0, 112, 112);
+            assert!((red - 200.0 / 255.0).abs() < 2.0 / 255.0, "{w}x{h}: {red}");
+        }
     }
 }
