@@ -11,8 +11,7 @@ Writes RANKDIR/<name>.json (rankings format of evaluate.py) for:
              <=256-px copy, L1-normalised, chi-square distance
              0.5 * sum (a-b)^2/(a+b)
   cnn-pooled EfficientNet-Lite0 global-average-pooled 1280-d head activation
-             from the repo's ONNX model (output `pooled` if present, else
-             `shape` = pooled minus a constant mean), cosine. Preprocessing as
+             from the repo's ONNX model (output `pooled`), cosine. Preprocessing as
              models/export.py: EXIF transpose, RGBA over opaque white, RGB,
              224x224 Pillow BILINEAR (aspect ignored), pixel/255, NCHW.
 All images are opened with Pillow and flattened over white first (the corpus
@@ -73,18 +72,21 @@ class PooledCNN:
         so.inter_op_num_threads = 1
         self.sess = ort.InferenceSession(str(model_path), so, providers=["CPUExecutionProvider"])
         outs = [o.name for o in self.sess.get_outputs()]
-        if "pooled" in outs:
-            self.output = "pooled"
-        elif "shape" in outs:
-            self.output = "shape"
-        else:
-            raise SystemExit(f"baselines: {model_path} has neither a `pooled` nor a `shape` output ({outs})")
-        self.input = self.sess.get_inputs()[0].name
+        if "pooled" not in outs:
+            raise SystemExit(f"baselines: {model_path} has no `pooled` output ({outs}); see models/README.md")
+        self.output = "pooled"
+        self.inputs = [i.name for i in self.sess.get_inputs()]
+        if self.inputs[0] != "image":
+            raise SystemExit(f"baselines: {model_path}: first input is {self.inputs[0]!r}, expected 'image'")
         print(f"baselines: raw CNN vector = ONNX output `{self.output}` of {model_path} "
               f"(onnxruntime {ort.__version__})", file=sys.stderr)
 
     def __call__(self, batch):
-        return self.sess.run([self.output], {self.input: np.stack(batch)})[0]
+        image = np.stack(batch)
+        # `pooled` depends on `image` only; other inputs (Kindred's texture crop) get zeros, and
+        # onnxruntime prunes the branch that reads them.
+        feeds = {name: (image if name == "image" else np.zeros_like(image)) for name in self.inputs}
+        return self.sess.run([self.output], feeds)[0]
 
 
 def features(corpus, files, want, model_path, batch=32):
