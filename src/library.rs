@@ -456,7 +456,7 @@ pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generatio
     if state.generation != generation {
         bail!("saved index is older than the catalog");
     }
-    // One file per aspect, or the index would silently lack an aspect (found by fuzzing).
+    // One file per aspect, or the index would silently lack an aspect (fuzz target index_state).
     if state.files.len() != Aspect::ALL.len() {
         bail!("saved index lists {} files, expected {}", state.files.len(), Aspect::ALL.len());
     }

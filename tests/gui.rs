@@ -260,6 +260,18 @@ fn dropped_folder_imports_with_errors_listed_and_grid_refreshes() {
     copy_into(&sample_files()[20..26], &art);
     std::fs::write(art.join("broken.png"), b"this is not a PNG").unwrap();
 
+    std::fs::write(art.join("empty.jpg"), b"").unwrap();
+    let jpeg = std::fs::read(sample_files().into_iter().find(|f| f.extension().is_some_and(|e| e == "jpg")).unwrap()).unwrap();
+    std::fs::write(art.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    std::fs::write(art.join("bomb.png"), bomb_png(60_000, 60_000)).unwrap();
+    // Each bad file and the reason the row must give for it.
+    let expected = [
+        ("bomb.png", "too large"),
+        ("broken.png", "not a supported image"),
+        ("cut.jpg", "truncated JPEG"),
+        ("empty.jpg", "empty file"),
+    ];
+
     let mut h = harness(&tmp.path().join("lib"));
     wait_until(&mut h, "the empty state", |h| h.query_by_label("Import a folder…").is_some());
     drop_file(&mut h, &art);
@@ -268,11 +280,18 @@ fn dropped_folder_imports_with_errors_listed_and_grid_refreshes() {
         !h.state().importing() && h.state().artwork_count() == Some(6) && buttons(h, "artwork: ").len() == 6
     });
     assert!(h.query_by_label("Import a folder…").is_none(), "the empty state is gone");
-    h.get_by_label_contains("Import finished: 6 added");
-    h.get_by_label("1 problems").click();
-    h.step();
-    h.step();
-    assert!(h.query_by_label_contains("broken.png").is_some(), "the failed file is listed");
+    h.get_by_label_contains("Import finished: 6 added, 0 updated, 0 unchanged, 0 moved, 0 missing, 4 failed");
+    assert!(h.query_by_label_contains("broken.png").is_none(), "problems are folded until asked for");
+    h.get_by_label("4 problems").click();
+    wait_until(&mut h, "the problems list to open", |h| h.query_by_label_contains("empty.jpg").is_some());
+    for _ in 0..10 {
+        h.step(); // let the opening animation finish
+    }
+    // The errors grid: one row per file, with its reason.
+    for (file, reason) in expected {
+        assert!(h.query_by_label_contains(&format!("/{file}")).is_some(), "{file} is listed");
+        assert!(h.query_by_label_contains(reason).is_some(), "the reason \"{reason}\" for {file} is shown");
+    }
     // Thumbnails of the visible tiles are decoded on the worker and become textures.
     wait_until(&mut h, "thumbnails", |h| h.state().thumbnails_cached() >= 6);
 }
@@ -421,4 +440,100 @@ fn a_pasted_image_becomes_the_query() {
     h.input_mut().events.push(egui::Event::Paste(files[7].display().to_string()));
     h.step();
     assert_eq!(h.state().trail().len(), 2);
+}
+
+#[test]
+fn a_damaged_index_is_rebuilt_and_the_app_says_so_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_into(&sample_files()[..12], &tmp.path().join("art"));
+    let dir = tmp.path().join("lib");
+    let hnsw = LibraryOptions { index: kindred::library::IndexKind::Hnsw, ..LibraryOptions::default() };
+    let mut lib = open(&dir, hnsw);
+    assert_eq!(import(&mut lib, &[tmp.path().join("art")]).added, 12);
+    drop(lib);
+    let shape = dir.join("index/shape.usearch");
+    let len = std::fs::metadata(&shape).expect("an HNSW library saves its index").len();
+    std::fs::write(&shape, vec![0u8; len as usize]).unwrap();
+
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::with_options(&dir, hnsw));
+    wait_until(&mut h, "the rebuild notice", |h| h.state().banner().is_some());
+    let banner = h.state().banner().unwrap().to_owned();
+    assert!(banner.starts_with("Search index rebuilt from the catalog") && banner.contains("shape.usearch is damaged"), "{banner}");
+    h.get_by_label_contains("Search index rebuilt from the catalog");
+    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("index hnsw (rebuilt").is_some());
+
+    // Searching works on the rebuilt index, and the notice is not repeated.
+    h.get_by_label("Dismiss").click();
+    h.step();
+    let start = name(&std::fs::canonicalize(&files[2]).unwrap());
+    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
+    click_button(&mut h, &format!("artwork: {start}"));
+    wait_results(&mut h);
+    assert_eq!(result_labels(&h).len(), 11);
+    assert!(h.state().banner().is_none(), "told once: {:?}", h.state().banner());
+    // The rebuilt index was saved: a new app loads it without a notice.
+    drop(h);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::with_options(&dir, hnsw));
+    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("index hnsw (loaded)").is_some());
+    assert!(h.state().banner().is_none(), "{:?}", h.state().banner());
+}
+
+#[test]
+fn a_file_deleted_after_import_is_marked_missing_in_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let gone = &files[7];
+    std::fs::remove_file(gone).unwrap();
+
+    let mut h = harness(&dir);
+    let start = name(&files[3]);
+    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
+    click_button(&mut h, &format!("artwork: {start}"));
+    wait_results(&mut h);
+    let labels = result_labels(&h);
+    let missing: Vec<&String> = labels.iter().filter(|l| l.contains("(missing)")).collect();
+    assert_eq!(missing.len(), 1, "exactly the deleted file is marked: {labels:?}");
+    assert!(missing[0].contains(&format!("{} (missing), score ", name(gone))), "{labels:?}");
+    assert!(h.state().hits().unwrap().iter().any(|hit| hit.missing && &hit.path == gone));
+    // The caption under the tile says so too.
+    assert!(h.query_by_label_contains(&format!("{} (missing)", name(gone))).is_some());
+}
+
+#[test]
+fn a_read_only_library_says_so_refuses_imports_and_keeps_searching() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let more = tmp.path().join("more");
+    copy_into(&sample_files()[20..22], &more);
+    let _guard = Immutable::new(&dir);
+    assert!(std::fs::File::create(dir.join("probe")).is_err(), "the library directory should be read-only now");
+
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the read-only notice", |h| h.state().banner().is_some_and(|b| b.contains("read-only")));
+    let banner = h.state().banner().unwrap().to_owned();
+    assert!(banner.contains("searching works, importing does not"), "{banner}");
+    wait_until(&mut h, "the status bar", |h| h.query_by_label("read-only library: search only").is_some());
+    h.get_by_label("Dismiss").click();
+    h.step();
+
+    // Searching works.
+    let start = name(&files[1]);
+    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
+    click_button(&mut h, &format!("artwork: {start}"));
+    wait_results(&mut h);
+    assert_eq!(result_labels(&h).len(), 11);
+
+    // An import is refused with the reason, and searching still works afterwards.
+    drop_file(&mut h, &more);
+    wait_until(&mut h, "the refusal", |h| !h.state().importing() && h.state().banner().is_some());
+    let banner = h.state().banner().unwrap().to_owned();
+    assert!(banner.contains("read-only") && banner.contains("cannot import"), "{banner}");
+    assert_eq!(h.state().artwork_count(), Some(12));
+    click_button(&mut h, "result 1: ");
+    wait_results(&mut h);
+    assert_eq!(h.state().trail().len(), 2, "hopped to a result");
 }

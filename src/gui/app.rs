@@ -120,8 +120,17 @@ impl KindredApp {
         Self::with_settings(dir, settings)
     }
 
+    /// Opens the library in `dir` with the given options (e.g. the index kind), default settings.
+    pub fn with_options(dir: impl Into<PathBuf>, options: LibraryOptions) -> Self {
+        Self::with_settings_and_options(dir, Settings::default(), options)
+    }
+
     fn with_settings(dir: impl Into<PathBuf>, settings: Settings) -> Self {
-        let worker = WorkerHandle::spawn(dir.into(), LibraryOptions::default());
+        Self::with_settings_and_options(dir, settings, LibraryOptions::default())
+    }
+
+    fn with_settings_and_options(dir: impl Into<PathBuf>, settings: Settings, options: LibraryOptions) -> Self {
+        let worker = WorkerHandle::spawn(dir.into(), options);
         worker.send(Command::ListArtworks);
         worker.send(Command::Info);
         Self {
@@ -339,6 +348,7 @@ impl KindredApp {
                 Event::Artworks(list) => self.artworks = Some(list),
                 Event::Info(info) => self.info = Some(*info),
                 Event::Error(msg) => self.banner = Some(msg),
+                Event::Notice(msg) => self.banner = Some(capitalise(&msg)),
             }
         }
     }
@@ -567,6 +577,11 @@ impl KindredApp {
                 ui.label(format!("ONNX Runtime {}", info.runtime));
                 ui.separator();
                 ui.label(format!("index {} ({})", info.index.kind, info.index.state));
+                if info.read_only {
+                    ui.separator();
+                    ui.label(egui::RichText::new("read-only library: search only").color(ui.visuals().warn_fg_color))
+                        .on_hover_text(format!("{} cannot be written: importing is not possible", info.library.display()));
+                }
             }
             None => {
                 ui.weak("Reading library…");
@@ -603,7 +618,12 @@ fn theme_buttons(ui: &mut egui::Ui) {
     ui.ctx().set_theme(pref);
 }
 
-/// The file name of a path, for display.
+/// A message with its first letter in upper case, for a banner.
+fn capitalise(msg: &str) -> String {
+    let mut chars = msg.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
 /// What Ctrl+V brought.
 enum Pasted {
     Image(std::sync::Arc<egui::ColorImage>),
@@ -622,6 +642,7 @@ fn save_pasted(image: &egui::ColorImage) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The file name of a path, for display.
 pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

@@ -178,7 +178,7 @@ impl KindredApp {
                         let name = file_name(&hit.path);
                         let missing = if hit.missing { " (missing)" } else { "" };
                         let caption = format!("{:.2}  {name}{missing}", hit.score);
-                        let label = format!("result {}: {name}, score {:.2}", i + 1, hit.score);
+                        let label = format!("result {}: {name}{missing}, score {:.2}", i + 1, hit.score);
                         let selected = self.selected == Some(i);
                         let response = tile(ui, tex.as_ref(), side, &caption, &label, selected);
                         if selected && response.rect.is_positive() {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use crate::catalog::{Artwork, ArtworkId, Status};
+use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
 use crate::features::Weights;
@@ -122,6 +122,9 @@ pub enum Event {
     Info(Box<Info>),
     /// Something failed.
     Error(String),
+    /// Something the user should know once, e.g. the library is read-only or the search index was
+    /// rebuilt from the catalog.
+    Notice(String),
 }
 
 /// The UI side of the worker.
@@ -226,7 +229,12 @@ impl Worker {
             }
             for command in batch {
                 match library.as_mut() {
-                    Some(lib) => self.handle(lib, command),
+                    Some(lib) => {
+                        self.handle(lib, command);
+                        if let Some(notice) = lib.take_notice() {
+                            self.send(Event::Notice(notice));
+                        }
+                    }
                     None => self.send(Event::Error("the library could not be opened".into())),
                 }
             }
@@ -311,19 +319,16 @@ impl Worker {
     fn thumbnail(&self, lib: &Library, key: ThumbKey) {
         let decoded = match &key {
             ThumbKey::Artwork(id) => match lib.catalog().thumbnail(*id) {
-                Ok(Some(jpeg)) => image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).map_err(|e| e.to_string()),
+                Ok(Some(jpeg)) => catalog::decode_thumbnail(&jpeg).map_err(|e| format!("{e:#}")),
                 Ok(None) => Err("no thumbnail".to_string()),
                 Err(e) => Err(format!("{e:#}")),
             },
             ThumbKey::File(p) => preview(p).map(|(rgba, size, _)| {
-                image::DynamicImage::ImageRgba8(
-                    image::RgbaImage::from_raw(size[0] as u32, size[1] as u32, rgba).expect("sized buffer"),
-                )
+                image::RgbaImage::from_raw(size[0] as u32, size[1] as u32, rgba).expect("sized buffer")
             }),
         };
         match decoded {
-            Ok(img) => {
-                let rgba = img.to_rgba8();
+            Ok(rgba) => {
                 let size = [rgba.width() as usize, rgba.height() as usize];
                 self.send(Event::Thumbnail { key, size, rgba: rgba.into_raw() });
             }
