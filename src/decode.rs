@@ -27,6 +27,14 @@ pub enum DecodeError {
         /// Claimed height.
         height: u32,
     },
+    /// The header claims an image without pixels (zero width or height).
+    #[error("image has no pixels ({width}x{height})")]
+    NoPixels {
+        /// Claimed width.
+        width: u32,
+        /// Claimed height.
+        height: u32,
+    },
     /// The file ends before the image does.
     #[error("truncated {0} (the file ends before the image data does)")]
     Truncated(&'static str),
@@ -100,6 +108,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     let (width, height) = decoder.dimensions();
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) * 4 > MAX_ALLOC {
         return Err(DecodeError::TooLarge { width, height });
+    }
+    if width == 0 || height == 0 {
+        // Found by the `decode` fuzz target: a GIF of 8x0 decoded to an empty image.
+        return Err(DecodeError::NoPixels { width, height });
     }
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, format, bytes))?;
