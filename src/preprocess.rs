@@ -100,34 +100,33 @@ fn resize(resizer: &mut Resizer, src: &Image<'_>, w: u32, h: u32) -> Image<'stat
 }
 
 /// The centre `INPUT_SIDE`² of the picture fitted in `CROP_CONTEXT`, as the model's reference
-/// preprocessing does it (reduce, then cut). A picture too small for that is enlarged to an
-/// `INPUT_SIDE` short side; then the crop is cut and resampled in one pass, so even a 1024 x 1
-/// strip needs no large intermediate.
+/// preprocessing does it (reduce, then cut). A picture whose fitted short side is under
+/// `INPUT_SIDE` is enlarged to that short side instead; then the crop is cut and resampled in one
+/// pass, so even a 1024 x 1 strip needs no large intermediate.
 fn texture_crop(resizer: &mut Resizer, src: &Image<'_>) -> Image<'static> {
     let side = INPUT_SIDE;
     let (w, h) = (src.width(), src.height());
     let (fw, fh) = fit(w, h, CROP_CONTEXT);
-    let fitted;
-    let (src, w, h) = if fw.min(fh) >= side && (fw, fh) != (w, h) {
-        fitted = resize(resizer, src, fw, fh);
-        (&fitted, fw, fh)
-    } else {
-        (src, w, h)
-    };
-    // Size of the picture the crop is cut from (enlarged if too small), and the crop box mapped
-    // back to source pixels; with no enlargement this is a plain copy of the centre.
-    let (tw, th) = if w.min(h) >= side {
-        (w, h)
-    } else {
-        let s = f64::from(side) / f64::from(w.min(h));
-        (((f64::from(w) * s).round() as u32).max(side), ((f64::from(h) * s).round() as u32).max(side))
-    };
+    if fw.min(fh) >= side {
+        let fitted = ((fw, fh) != (w, h)).then(|| resize(resizer, src, fw, fh));
+        let src = fitted.as_ref().unwrap_or(src);
+        return cut(resizer, src, f64::from((fw - side) / 2), f64::from((fh - side) / 2), 1.0, 1.0);
+    }
+    let s = f64::from(side) / f64::from(fw.min(fh));
+    let (tw, th) = (((f64::from(fw) * s).round() as u32).max(side), ((f64::from(fh) * s).round() as u32).max(side));
     let (sx, sy) = (f64::from(w) / f64::from(tw), f64::from(h) / f64::from(th));
-    let (left, top) = (f64::from((tw - side) / 2) * sx, f64::from((th - side) / 2) * sy);
-    let mut dst = Image::new(side, side, src.pixel_type());
-    let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .crop(left, top, f64::from(side) * sx, f64::from(side) * sy);
+    cut(resizer, src, f64::from((tw - side) / 2) * sx, f64::from((th - side) / 2) * sy, sx, sy)
+}
+
+/// `INPUT_SIDE`² pixels from `src`, starting at (`left`, `top`), each covering `sx` x `sy` source
+/// pixels (clamped to the image against rounding).
+fn cut(resizer: &mut Resizer, src: &Image<'_>, left: f64, top: f64, sx: f64, sy: f64) -> Image<'static> {
+    let side = f64::from(INPUT_SIDE);
+    let width = (side * sx).min(f64::from(src.width()) - left);
+    let height = (side * sy).min(f64::from(src.height()) - top);
+    let mut dst = Image::new(INPUT_SIDE, INPUT_SIDE, src.pixel_type());
+    let options =
+        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(left, top, width, height);
     resizer.resize(src, &mut dst, &options).expect("same pixel type, crop inside the image");
     dst
 }
@@ -209,7 +208,9 @@ mod tests {
 
     #[test]
     fn texture_crop_of_extreme_shapes_is_well_formed() {
-        for (w, h) in [(1, 1), (5000, 3), (2, 900), (3000, 2000)] {
+        let sides = [1, 2, 3, 100, 223, 224, 225, 357, 639, 640, 641, 1000, 1023, 1024, 1025, 5000];
+        let sizes = sides.iter().flat_map(|&w| sides.iter().map(move |&h| (w, h)));
+        for (w, h) in sizes.filter(|&(w, h)| u64::from(w) * u64::from(h) <= 5_000_000) {
             let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 100, 50]));
             let decoded = Decoded { image: DynamicImage::ImageRgb8(img), format: image::ImageFormat::Png };
             let p = prepare(decoded, false);
