@@ -21,7 +21,8 @@ pub struct CnnVectors {
 /// A loaded model session. Not `Sync`: one embedder per thread that runs inference.
 pub struct Embedder {
     session: Session,
-    /// Asks for Kindred's outputs only, so ONNX Runtime skips the baseline-only `pooled` head.
+    /// Asks for Kindred's outputs only (the baseline-only `pooled` output is not copied out;
+    /// measured: ONNX Runtime still computes the head that feeds it, see BENCHMARKS.md).
     only_features: RunOptions<HasSelectedOutputs>,
     /// Where the runtime library was loaded from and its version.
     pub runtime: &'static Runtime,

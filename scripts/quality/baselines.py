@@ -83,8 +83,7 @@ class PooledCNN:
 
     def __call__(self, batch):
         image = np.stack(batch)
-        # `pooled` depends on `image` only; other inputs (Kindred's texture crop) get zeros, and
-        # onnxruntime prunes the branch that reads them.
+        # `pooled` depends on `image` only; other inputs (Kindred's texture crop) get zeros.
         feeds = {name: (image if name == "image" else np.zeros_like(image)) for name in self.inputs}
         return self.sess.run([self.output], feeds)[0]
 
