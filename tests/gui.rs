@@ -101,6 +101,14 @@ fn drop_file(h: &mut Harness<'_, KindredApp>, path: &Path) {
     h.step();
 }
 
+/// Clicks the library artwork named `file` once the grid shows it, then waits for its results.
+fn query_artwork(h: &mut Harness<'_, KindredApp>, file: &str) {
+    let button = format!("artwork: {file}");
+    wait_until(h, "the library grid", |h| has_button(h, &button));
+    click_button(h, &button);
+    wait_results(h);
+}
+
 fn name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
@@ -152,9 +160,7 @@ fn clicking_a_result_hops_and_back_returns() {
     let (dir, files) = sample_library(tmp.path());
     let mut h = harness(&dir);
     let start = name(&files[2]);
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     assert_eq!(h.state().trail().len(), 1);
     let first_results = result_labels(&h);
 
@@ -197,9 +203,7 @@ fn switching_the_aspect_reranks() {
     let (dir, files) = sample_library(tmp.path());
     let mut h = harness(&dir);
     let start = name(&files[7]);
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     let all = result_labels(&h);
 
     h.get_by_label("Colour").click();
@@ -335,9 +339,7 @@ fn detail_panel_shows_the_selected_result_and_copies_its_path() {
     let (dir, files) = sample_library(tmp.path());
     let mut h = harness(&dir);
     let start = name(&files[3]);
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     // Without a selection the panel describes the query.
     wait_until(&mut h, "the query's details", |h| h.query_by_label("Query").is_some() && h.query_by_label_contains(" px").is_some());
 
@@ -468,9 +470,7 @@ fn a_damaged_index_is_rebuilt_and_the_app_says_so_once() {
     h.get_by_label("Dismiss").click();
     h.step();
     let start = name(&std::fs::canonicalize(&files[2]).unwrap());
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     assert_eq!(result_labels(&h).len(), 11);
     assert!(h.state().banner().is_none(), "told once: {:?}", h.state().banner());
     // The rebuilt index was saved: a new app loads it without a notice.
@@ -491,9 +491,7 @@ fn a_file_deleted_after_import_is_marked_missing_in_results() {
 
     let mut h = harness(&dir);
     let start = name(&files[3]);
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     let labels = result_labels(&h);
     let missing: Vec<&String> = labels.iter().filter(|l| l.contains("(missing)")).collect();
     assert_eq!(missing.len(), 1, "exactly the deleted file is marked: {labels:?}");
@@ -522,9 +520,7 @@ fn a_read_only_library_says_so_refuses_imports_and_keeps_searching() {
 
     // Searching works.
     let start = name(&files[1]);
-    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {start}")));
-    click_button(&mut h, &format!("artwork: {start}"));
-    wait_results(&mut h);
+    query_artwork(&mut h, &start);
     assert_eq!(result_labels(&h).len(), 11);
 
     // An import is refused with the reason, and searching still works afterwards.
