@@ -14,7 +14,7 @@
 //!   temporary library, its ratio to the batch-8 inference rate, and the single-threaded
 //!   decode + prepare time of the same files (is the import decode- or inference-bound?).
 //! * `search`: exact vs HNSW index search latency, recall@10, build time and memory on synthetic
-//!   vectors of the real dimensions (shape 1792, texture 820, colour 245) at 10k and 100k.
+//!   vectors of the real dimensions (shape 1008, texture 820, colour 245) at 10k and 100k.
 //! * `query`: end-to-end `Library::search(&Query::File(..))` latency, model warm, on a library of
 //!   `assets/samples`, with query files that are copies outside the library.
 //! * `library` (not run by default, a few minutes): a catalog of `--library-n` synthetic artworks

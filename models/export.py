@@ -21,10 +21,13 @@ What it does:
      external data, dynamic batch axis) with
         input  image   float32 [N,3,224,224]  whole picture squashed, RGB in [0,1]
         input  crop    float32 [N,3,224,224]  centre of the picture fitted in 640 px
-        output shape   float32 [N,1792]  4x4 grid of the 112-channel stage of image
+        output shape   float32 [N,1008]  3x3 grid of the centred 112-channel stage of image
         output texture float32 [N,820]   signed-sqrt Gram of the 40-channel stage of crop
-        output pooled  float32 [N,1280]  plain pooled head of image (benchmark baseline)
-     and writes models/kindred-efficientnet-lite0.onnx.sha256.
+     and writes models/kindred-efficientnet-lite0.onnx.sha256. The image pass stops at the
+     112-channel stage and the crop pass at the 40-channel stage: nothing later is computed.
+  3b. Exports the benchmark-only baseline models/baseline-efficientnet-lite0-pooled.onnx
+     (input image, output pooled float32 [N,1280] = the plain ImageNet embedding, global
+     average pool of the head) with its .sha256; Kindred never loads it.
   4. Computes PyTorch reference vectors for the images in tests/data/parity/,
      writes tests/data/parity/reference.json, runs the ONNX file with
      onnxruntime on the same inputs and asserts cosine >= 0.9999 per output.
@@ -64,7 +67,9 @@ REF_SEED = 1234
 SIGMA_FLOOR = 1e-6
 COSINE_MIN = 0.9999
 INPUTS = ["image", "crop"]
-OUTPUTS = ["shape", "texture", "pooled"]
+OUTPUTS = ["shape", "texture"]
+BASELINE_NAME = "baseline-efficientnet-lite0-pooled.onnx"
+BASELINE_PATH = MODEL_DIR / BASELINE_NAME
 
 # EfficientNet-Lite checkpoints (TF tpu/models/official/efficientnet/lite)
 # were trained on inputs (pixel - 127) / 128 with pixel in [0,255], the same
@@ -220,8 +225,8 @@ def load_backbone():
 
 
 def find_taps(net):
-    """Indices of the last block of the stride-4, stride-8 and stride-16
-    (112-channel) stages, checked against the real model."""
+    """Indices of the last block of the 40-channel stride-8 stage (texture) and of the
+    112-channel stride-16 stage (shape), checked against the real model."""
     x = torch.zeros(1, 3, SIZE, SIZE)
     with torch.no_grad():
         x = net._swish(net._bn0(net._conv_stem(x)))
@@ -232,7 +237,7 @@ def find_taps(net):
     last = {}
     for i, (c, h, w) in enumerate(shapes):
         last[(c, SIZE // h)] = i  # (channels, stride) -> last block index
-    want = [(24, 4), (40, 8), (112, 16)]
+    want = [(40, 8), (112, 16)]
     taps = []
     for key in want:
         if key not in last:
@@ -241,7 +246,7 @@ def find_taps(net):
     return taps, shapes
 
 
-GRID = 4  # shape: GRID x GRID cells of the 112-channel stage
+GRID = 3  # shape: GRID x GRID cells of the centred 112-channel stage
 
 
 def grid_cells(n, g):
@@ -278,20 +283,22 @@ def signed_sqrt(x):
 
 
 class KindredFeatures(nn.Module):
-    """(image, crop) [N,3,224,224] in [0,1] -> (shape, texture, pooled).
+    """(image, crop) [N,3,224,224] in [0,1] -> (shape, texture).
 
     shape:   GRID x GRID spatial grid of the 112-channel stage of `image` (the whole picture
-             squashed to 224 x 224): composition and content, [N, 112 * GRID^2], standardised.
+             squashed to 224 x 224), each channel first centred on its mean over the picture:
+             where things are relative to the picture's overall content (composition, layout),
+             which an artistic filter or a colour grading barely moves. [N, 112 * GRID^2],
+             standardised.
     texture: signed square root of the Gram matrix of the 40-channel stage of `crop` (a centre
              crop at close to the artwork's own scale): style, [N, 820], standardised.
-    pooled:  global average pool of the head of `image` (the plain ImageNet embedding, 1280),
-             not used by Kindred; kept for the "raw CNN" baseline of the quality benchmark.
+    Each pass stops at its stage: the rest of the network is not in the graph.
     """
 
     def __init__(self, net, taps, mu_shape=None, sigma_shape=None, mu_tex=None, sigma_tex=None):
         super().__init__()
         self.net = net
-        self.tex_tap, self.grid_tap = taps[1], taps[2]
+        self.tex_tap, self.grid_tap = taps
         self.register_buffer("in_mean", torch.tensor(INPUT_MEAN, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer("in_std", torch.tensor(INPUT_STD, dtype=torch.float32).view(1, 3, 1, 1))
         c_grid = net._blocks[self.grid_tap]._bn2.num_features
@@ -311,31 +318,49 @@ class KindredFeatures(nn.Module):
             self.register_buffer(name, torch.from_numpy(v.reshape(1, -1).copy()))
 
     def backbone(self, image, last):
+        """Output of blocks[last] (eval mode: drop_connect is a no-op)."""
         net = self.net
         x = (image - self.in_mean) / self.in_std
         x = net._swish(net._bn0(net._conv_stem(x)))
-        taps = {}
-        for i, block in enumerate(net._blocks[: last + 1]):
-            x = block(x)  # eval mode: drop_connect is a no-op
-            taps[i] = x
-        return x, taps
+        for block in net._blocks[: last + 1]:
+            x = block(x)
+        return x
 
     def forward(self, image, crop):
-        net = self.net
-        x, taps = self.backbone(image, len(net._blocks) - 1)
-        g = taps[self.grid_tap]
+        g = self.backbone(image, self.grid_tap)
         n, c, h, w = g.shape
-        grid = torch.matmul(g.reshape(n, c, h * w), self.grid_pool).flatten(1)  # [N, C * GRID^2], channel-major
+        f = g.reshape(n, c, h * w)
+        f = f - f.mean(dim=2, keepdim=True)  # centre each channel on its picture-wide mean
+        grid = torch.matmul(f, self.grid_pool).flatten(1)  # [N, C * GRID^2], channel-major
         shape = (grid - self.mu_shape) / self.sigma_shape
-        pooled = net._swish(net._bn1(net._conv_head(x))).mean(dim=(2, 3))  # before dropout / fc
-        _, ctaps = self.backbone(crop, self.tex_tap)
-        texture = (signed_sqrt(gram_upper(ctaps[self.tex_tap], self.tex_upper)) - self.mu_tex) / self.sigma_tex
-        return shape, texture, pooled
+        t = self.backbone(crop, self.tex_tap)
+        texture = (signed_sqrt(gram_upper(t, self.tex_upper)) - self.mu_tex) / self.sigma_tex
+        return shape, texture
+
+
+class PooledBaseline(nn.Module):
+    """image [N,3,224,224] in [0,1] -> pooled [N,1280]: the plain ImageNet embedding (global
+    average pool of the head, before dropout and the classifier). The quality benchmark's
+    "raw CNN" baseline; Kindred does not use it."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.register_buffer("in_mean", torch.tensor(INPUT_MEAN, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("in_std", torch.tensor(INPUT_STD, dtype=torch.float32).view(1, 3, 1, 1))
+
+    def forward(self, image):
+        net = self.net
+        x = (image - self.in_mean) / self.in_std
+        x = net._swish(net._bn0(net._conv_stem(x)))
+        for block in net._blocks:
+            x = block(x)
+        return net._swish(net._bn1(net._conv_head(x))).mean(dim=(2, 3))
 
 
 def run_torch(module, images, crops, chunk=16):
-    """(shape, texture, pooled) numpy arrays for batches of inputs."""
-    outs = ([], [], [])
+    """(shape, texture) numpy arrays for batches of inputs."""
+    outs = ([], [])
     with torch.no_grad():
         for i in range(0, len(images), chunk):
             res = module(torch.from_numpy(images[i:i + chunk]), torch.from_numpy(crops[i:i + chunk]))
@@ -427,6 +452,36 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def export_onnx(module, dummy, path, inputs, outputs, graph_name, doc, meta):
+    """torch -> simplified single-file ONNX at `path` with metadata; writes `path`.sha256 and
+    returns the digest."""
+    tmp_path = path.with_suffix(".onnx.tmp")
+    torch.onnx.export(
+        module, dummy, str(tmp_path),
+        input_names=inputs, output_names=outputs,
+        dynamic_axes={name: {0: "N"} for name in inputs + outputs},
+        opset_version=OPSET, do_constant_folding=True, dynamo=False,
+    )
+    model = simplify(onnx.load(str(tmp_path)))
+    model.graph.name = graph_name
+    model.doc_string = doc
+    del model.metadata_props[:]
+    for k, v in meta.items():
+        p = model.metadata_props.add()
+        p.key, p.value = k, v
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save_model(model, str(path), save_as_external_data=False)
+    tmp_path.unlink()
+    assert model.opset_import[0].version == OPSET or any(o.version == OPSET for o in model.opset_import)
+    for t in model.graph.initializer:
+        assert t.data_location != onnx.TensorProto.EXTERNAL, t.name
+    digest = sha256_file(path)
+    path.with_name(path.name + ".sha256").write_text(digest + "\n")
+    size = path.stat().st_size
+    print(f"wrote {path} ({size} bytes, {size / 2**20:.2f} MiB) sha256={digest}")
+    return digest
+
+
 def f32_list(v):
     """Shortest decimal that round-trips each float32 (numpy's str())."""
     return [float(str(x)) for x in np.asarray(v, np.float32)]
@@ -490,7 +545,7 @@ def main():
     feats_s, feats_t = [], []
     for i in range(0, len(ref), 16):
         pairs = [preprocess(p) for p in ref[i:i + 16]]
-        s, t, _ = run_torch(raw, np.stack([a for a, _ in pairs]), np.stack([c for _, c in pairs]))
+        s, t = run_torch(raw, np.stack([a for a, _ in pairs]), np.stack([c for _, c in pairs]))
         feats_s.append(s)
         feats_t.append(t)
     feats_s = np.concatenate(feats_s).astype(np.float64)
@@ -508,43 +563,26 @@ def main():
     # ---- 2. export ---------------------------------------------------------
     d_img, d_crop = preprocess(PARITY_DIR / PARITY_FILES[0])
     dummy = (torch.from_numpy(np.stack([d_img] * 2)), torch.from_numpy(np.stack([d_crop] * 2)))
-    tmp_path = ONNX_PATH.with_suffix(".onnx.tmp")
-    torch.onnx.export(
-        module, dummy, str(tmp_path),
-        input_names=INPUTS, output_names=OUTPUTS,
-        dynamic_axes={name: {0: "N"} for name in INPUTS + OUTPUTS},
-        opset_version=OPSET, do_constant_folding=True, dynamo=False,
-    )
-    model = simplify(onnx.load(str(tmp_path)))
-    model.graph.name = "kindred_efficientnet_lite0"
-    model.doc_string = ("Kindred style features from EfficientNet-Lite0 (ImageNet, Apache-2.0). "
-                        "See models/README.md.")
     meta = {
         "kindred.input": "image, crop: float32[N,3,224,224] RGB in [0,1] (pixel/255); image = whole "
                          "picture squashed, crop = centre 224x224 of the picture fitted in 640 px",
         "kindred.input_normalisation": "(x - 127/255) / (128/255) per channel, in graph",
-        "kindred.shape": f"{GRID}x{GRID} adaptive-average grid of blocks.{taps[2]}(image), channel-major, "
-                         "(x - mu_shape) / max(sigma_shape, 1e-6)",
-        "kindred.texture": f"upper triangle of Gram(blocks.{taps[1]}(crop)) / HW, signed sqrt, "
+        "kindred.shape": f"{GRID}x{GRID} adaptive-average grid of blocks.{taps[1]}(image) with each "
+                         "channel minus its spatial mean, channel-major, (x - mu_shape) / max(sigma_shape, 1e-6)",
+        "kindred.texture": f"upper triangle of Gram(blocks.{taps[0]}(crop)) / HW, signed sqrt, "
                            "(x - mu_tex) / max(sigma_tex, 1e-6)",
-        "kindred.pooled": "GAP(head conv+BN+ReLU6, 1280) of image (baseline only)",
         "kindred.taps": ",".join(f"blocks.{i}:{shapes[i][0]}x{shapes[i][1]}x{shapes[i][2]}" for i in taps),
         "kindred.reference_set": f"openclipart-png sorted glob **/*.png, random.Random({REF_SEED}).sample(n={REF_COUNT})",
     }
-    del model.metadata_props[:]
-    for k, v in meta.items():
-        p = model.metadata_props.add()
-        p.key, p.value = k, v
-    onnx.checker.check_model(model, full_check=True)
-    onnx.save_model(model, str(ONNX_PATH), save_as_external_data=False)
-    tmp_path.unlink()
-    assert model.opset_import[0].version == OPSET or any(o.version == OPSET for o in model.opset_import)
-    for t in model.graph.initializer:
-        assert t.data_location != onnx.TensorProto.EXTERNAL, t.name
-    digest = sha256_file(ONNX_PATH)
-    (MODEL_DIR / (ONNX_NAME + ".sha256")).write_text(digest + "\n")
-    size = ONNX_PATH.stat().st_size
-    print(f"wrote {ONNX_PATH} ({size} bytes, {size / 2**20:.2f} MiB) sha256={digest}")
+    digest = export_onnx(module, dummy, ONNX_PATH, INPUTS, OUTPUTS, "kindred_efficientnet_lite0",
+                         "Kindred style features from EfficientNet-Lite0 (ImageNet, Apache-2.0). "
+                         "See models/README.md.", meta)
+    baseline = PooledBaseline(net).eval()
+    export_onnx(baseline, (dummy[0],), BASELINE_PATH, ["image"], ["pooled"], "efficientnet_lite0_pooled",
+                "Plain pooled EfficientNet-Lite0 embedding (ImageNet, Apache-2.0): the quality "
+                "benchmark's raw-CNN baseline, not used by Kindred. See models/README.md.",
+                {"kindred.input": "image: float32[N,3,224,224] RGB in [0,1], whole picture squashed",
+                 "kindred.pooled": "GAP(head conv+BN+ReLU6, 1280) of image"})
 
     # ---- 3. parity data ----------------------------------------------------
     u8 = [preprocess_u8(PARITY_DIR / f) for f in PARITY_FILES]
@@ -554,7 +592,7 @@ def main():
         assert np.array_equal(mine, arr), f"pil_bilinear_u8 differs from Pillow on {f}"
     batch = np.stack([to_input(a) for a in u8])
     crops = np.stack([to_input(a) for a in c8])
-    ts, tt, _ = run_torch(module, batch, crops, chunk=1)
+    ts, tt = run_torch(module, batch, crops, chunk=1)
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
@@ -595,6 +633,15 @@ def main():
     out = PARITY_DIR / "reference.json"
     out.write_text(dump_reference(ref_json))
     print(f"wrote {out}")
+
+    # Baseline model: onnxruntime vs PyTorch on the same images.
+    with torch.no_grad():
+        tp = baseline(torch.from_numpy(batch)).numpy()
+    bsess = ort.InferenceSession(str(BASELINE_PATH), so, providers=["CPUExecutionProvider"])
+    (op,) = bsess.run(["pooled"], {"image": batch})
+    cp = min(cosine(tp[k], op[k]) for k in range(len(PARITY_FILES)))
+    print(f"baseline pooled: onnxruntime vs PyTorch worst cosine {cp:.9f}")
+    assert cp >= COSINE_MIN, cp
 
     # Sanity: pairwise cosine between images (shape), to show they differ.
     for a in range(len(PARITY_FILES)):

@@ -1,7 +1,7 @@
 //! Running the CNN: batches of preprocessed images in, shape and texture vectors out.
 
 use anyhow::{Context, Result, anyhow, ensure};
-use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
+use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
@@ -21,9 +21,6 @@ pub struct CnnVectors {
 /// A loaded model session. Not `Sync`: one embedder per thread that runs inference.
 pub struct Embedder {
     session: Session,
-    /// Asks for Kindred's outputs only (the baseline-only `pooled` output is not copied out;
-    /// measured: ONNX Runtime still computes the head that feeds it, see BENCHMARKS.md).
-    only_features: RunOptions<HasSelectedOutputs>,
     /// Where the runtime library was loaded from and its version.
     pub runtime: &'static Runtime,
 }
@@ -40,8 +37,7 @@ impl Embedder {
             .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
             .and_then(|mut b| b.commit_from_memory(&model.bytes))
             .with_context(|| format!("loading the model ({}) into ONNX Runtime", model.source))?;
-        let only_features = RunOptions::new()?.with_outputs(OutputSelector::no_default().with("shape").with("texture"));
-        Ok(Self { session, only_features, runtime })
+        Ok(Self { session, runtime })
     }
 
     /// Embeds a batch of model inputs (`INPUT_LEN` floats each: picture, then texture crop).
@@ -62,7 +58,7 @@ impl Embedder {
         let crop = TensorRef::from_array_view(([n, 3, side, side], &crops[..]))?;
         let outputs = self
             .session
-            .run_with_options(ort::inputs!["image" => image, "crop" => crop], &self.only_features)
+            .run(ort::inputs!["image" => image, "crop" => crop])
             .context("running the model")?;
         let take = |name: &str, dim: usize| -> Result<Vec<f32>> {
             let value = outputs.get(name).ok_or_else(|| anyhow!("model has no output `{name}`"))?;

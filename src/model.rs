@@ -14,8 +14,8 @@ const EXPECTED_SHA256: &str = include_str!("../models/kindred-efficientnet-lite0
 
 /// Human name of the model.
 pub const MODEL_NAME: &str = "efficientnet-lite0";
-/// Length of the shape/content vector: a 4 x 4 grid of the 112-channel stage.
-pub const SHAPE_DIM: usize = 112 * 16;
+/// Length of the shape/content vector: a 3 x 3 grid of the (centred) 112-channel stage.
+pub const SHAPE_DIM: usize = 112 * 9;
 /// Length of the texture/style vector: the Gram matrix (upper triangle) of the 40-channel stage.
 pub const TEXTURE_DIM: usize = 40 * 41 / 2;
 

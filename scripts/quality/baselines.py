@@ -11,7 +11,9 @@ Writes RANKDIR/<name>.json (rankings format of evaluate.py) for:
              <=256-px copy, L1-normalised, chi-square distance
              0.5 * sum (a-b)^2/(a+b)
   cnn-pooled EfficientNet-Lite0 global-average-pooled 1280-d head activation
-             from the repo's ONNX model (output `pooled`), cosine. Preprocessing as
+             (the plain ImageNet embedding) from the repo's benchmark-only ONNX model
+             models/baseline-efficientnet-lite0-pooled.onnx (output `pooled`;
+             exported by models/export.py from the same weights as Kindred's), cosine. Preprocessing as
              models/export.py: EXIF transpose, RGBA over opaque white, RGB,
              224x224 Pillow BILINEAR (aspect ignored), pixel/255, NCHW.
 All images are opened with Pillow and flattened over white first (the corpus
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evaluate as ev  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = REPO / "models" / "kindred-efficientnet-lite0.onnx"
+DEFAULT_MODEL = REPO / "models" / "baseline-efficientnet-lite0-pooled.onnx"
 NAMES = ("random", "dhash", "phash", "hsv-hist", "cnn-pooled")
 LABELS = {"random": "random", "dhash": "dHash", "phash": "pHash", "hsv-hist": "HSV histogram",
           "cnn-pooled": "raw CNN pooled"}
@@ -66,7 +68,12 @@ def cnn_input(im):
 
 class PooledCNN:
     def __init__(self, model_path, threads=2):
+        import hashlib
         import onnxruntime as ort
+        expected = Path(str(model_path) + ".sha256").read_text().strip()
+        actual = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
+        if actual != expected:
+            raise SystemExit(f"baselines: {model_path} has sha256 {actual}, its .sha256 file says {expected}")
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
@@ -75,17 +82,14 @@ class PooledCNN:
         if "pooled" not in outs:
             raise SystemExit(f"baselines: {model_path} has no `pooled` output ({outs}); see models/README.md")
         self.output = "pooled"
-        self.inputs = [i.name for i in self.sess.get_inputs()]
-        if self.inputs[0] != "image":
-            raise SystemExit(f"baselines: {model_path}: first input is {self.inputs[0]!r}, expected 'image'")
+        inputs = [i.name for i in self.sess.get_inputs()]
+        if inputs != ["image"]:
+            raise SystemExit(f"baselines: {model_path}: inputs are {inputs}, expected ['image']")
         print(f"baselines: raw CNN vector = ONNX output `{self.output}` of {model_path} "
               f"(onnxruntime {ort.__version__})", file=sys.stderr)
 
     def __call__(self, batch):
-        image = np.stack(batch)
-        # `pooled` depends on `image` only; other inputs (Kindred's texture crop) get zeros.
-        feeds = {name: (image if name == "image" else np.zeros_like(image)) for name in self.inputs}
-        return self.sess.run([self.output], feeds)[0]
+        return self.sess.run([self.output], {"image": np.stack(batch)})[0]
 
 
 def features(corpus, files, want, model_path, batch=32):
