@@ -111,8 +111,11 @@ impl Default for Weights {
 }
 
 impl Weights {
-    /// The balanced default used by `--aspect all`.
-    pub const ALL: Weights = Weights { colour: 1.0, texture: 1.0, shape: 1.0 };
+    /// The default used by `--aspect all`. Shape counts half: it is the most selective aspect
+    /// (related pictures score about 0.75 on it, unrelated ones about 0.07), so at full weight it
+    /// alone decides the order and colour and texture stop counting (retrieval benchmark,
+    /// BENCHMARKS.md "Weights of `all`").
+    pub const ALL: Weights = Weights { colour: 1.0, texture: 1.0, shape: 0.5 };
 
     /// Only one aspect counts.
     pub fn only(aspect: Aspect) -> Self {
