@@ -247,3 +247,23 @@ fn unreadable_file_and_folder_are_reported_and_nothing_else_is_lost() {
     let info = stdout_json(&kindred(&lib, &["info", "--json"]));
     assert_eq!((info["counts"]["ok"].as_u64(), info["counts"]["failed"].as_u64()), (Some(7), Some(0)), "{info}");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    // The reading end is gone before the command writes a byte (as with `kindred info | head -0`).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(dir.path().join("lib"))
+        .args(["info", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "status {:?}, stderr: {stderr}", out.status);
+}
