@@ -19,7 +19,8 @@ pub const SHAPE_DIM: usize = 112 * 9;
 /// Length of the texture/style vector: the Gram matrix (upper triangle) of the 40-channel stage.
 pub const TEXTURE_DIM: usize = 40 * 41 / 2;
 
-/// Identity of the model bytes in use: vectors from different ids are never mixed.
+/// Identity of what makes a vector (model bytes and colour recipe): vectors from different ids
+/// are never mixed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelId(pub String);
 
@@ -56,7 +57,7 @@ impl Model {
 
     /// The id stored next to every vector.
     pub fn id() -> ModelId {
-        ModelId(format!("{MODEL_NAME}@{}", &expected_sha256()[..12]))
+        ModelId(format!("{MODEL_NAME}@{}/{}", &expected_sha256()[..12], crate::colour::COLOUR_RECIPE))
     }
 }
 
