@@ -376,6 +376,13 @@ impl Measured {
             Measured::Usearch(ix, _) => ix.size(),
         }
     }
+
+    fn reinserted(&self) -> usize {
+        match self {
+            Measured::Kindred(ix) => ix.reinserted(),
+            Measured::Usearch(..) => 0,
+        }
+    }
 }
 
 fn read_f32(path: &Path, dim: usize) -> Result<Vec<Vec<f32>>> {
@@ -549,12 +556,13 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, filter:
                     }));
                 }
                 println!(
-                    "{:>8} ({representation}) build {build_s:.2}s ({:.0} vectors/s, CPU {build_cpu:.1}s), memory_usage() {:.1} MiB = {:.0} B/vector, RSS +{:.1} MiB; one call on a 1-vector index {call_us:.2} us",
+                    "{:>8} ({representation}) build {build_s:.2}s ({:.0} vectors/s, CPU {build_cpu:.1}s), memory_usage() {:.1} MiB = {:.0} B/vector, RSS +{:.1} MiB; {} re-inserted; one call on a 1-vector index {call_us:.2} us",
                     variant.name(),
                     n as f64 / build_s,
                     mib(memory as u64),
                     memory as f64 / n as f64,
-                    mib(rss_delta)
+                    mib(rss_delta),
+                    index.reinserted()
                 );
                 out_storages.push(json!({
                     "storage": variant.name(),
@@ -565,6 +573,7 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, filter:
                     "rss_delta_bytes": rss_delta,
                     "bytes_per_vector": round(memory as f64 / n as f64, 1),
                     "call_overhead_us": round(call_us, 3),
+                    "reinserted": index.reinserted(),
                     "efs": per_ef,
                 }));
                 drop(index);
