@@ -5,7 +5,7 @@
 //! cargo bench --bench index_compare -- prepare --out DIR [--library LIB] [--query-every 4]
 //!                                              [--synthetic 100000] [--queries 1000]
 //! cargo bench --bench index_compare -- run --data DIR [--efs 16,32,64,128,256] [--repeats 3]
-//!                                          [--storages library,f16cos,f16ip,f32ip,f32cos,i8cos]
+//!                                          [--storages library,f16cos,f16ip,f32ip,i8cos]
 //!                                          [--sets real,synthetic] [--aspects colour,texture,shape]
 //!                                          [--json FILE] [--build-threads 2]
 //! ```
@@ -60,7 +60,7 @@ const METRIC: Metric = Metric::Cosine;
 /// Tolerance of the tie-aware recall.
 const TIE_EPS: f32 = 1e-6;
 /// Variants measured by default: the library and the representations it was chosen from.
-const DEFAULT_VARIANTS: &str = "library,f16cos,f16ip,f32ip,f32cos,i8cos";
+const DEFAULT_VARIANTS: &str = "library,f16cos,f16ip,f32ip,i8cos";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");

@@ -209,7 +209,7 @@ def check(report, who):
 # Kindred variants (benches/index_compare.rs `Variant`), in table order.
 LABELS = {
     "library": "Kindred (library)",
-    "f16cos": "Kindred f16, cosine kernel (library before)",
+    "f16cos": "Kindred f16, cosine kernel (previous representation)",
     "f16ip": "Kindred f16, inner product",
     "f32ip": "Kindred f32, inner product",
     "f32cos": "Kindred f32, cosine kernel",
@@ -306,7 +306,7 @@ def report(args):
         sys.exit(1)
     print("\n### Goal: recall@10 >= 0.99 at QPS >= Faiss (each searcher at its smallest ef reaching 0.99)\n")
     print("| set | aspect | library representation | Kindred (library) | Kindred search path (50 + re-score) | Faiss "
-          "| goal (library vs Faiss) | Kindred f16 cosine kernel (library before) |")
+          "| goal (library vs Faiss) | Kindred f16 cosine kernel (previous representation) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for line in goal_lines:
         print(line)
