@@ -2,8 +2,8 @@
 //!
 //! usearch's own kernels (NumKong 7.8) run one accumulator chain, f32 widened to f64, so they wait
 //! on the latency of every fused multiply-add; these keep four independent f32 accumulators and
-//! run at the FMA units' throughput. Chosen once per index from the CPU's features (AVX-512F, or
-//! AVX2 + FMA + F16C); without them, or off x86-64, the index keeps usearch's kernel.
+//! run at the FMA units' throughput. Chosen once per index from the CPU's features (AVX-512
+//! F/BW/VL, or AVX2 + FMA + F16C); without them, or off x86-64, the index keeps usearch's kernel.
 
 /// `1 − a·b` over `dim` f32 values, or `None` when this CPU has no kernel here.
 pub(super) fn unit_ip_f32(dim: usize) -> Option<Box<dyn Fn(*const f32, *const f32) -> f32 + Send + Sync>> {
