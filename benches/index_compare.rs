@@ -4,9 +4,10 @@
 //! ```text
 //! cargo bench --bench index_compare -- prepare --out DIR [--library LIB] [--query-every 4]
 //!                                              [--synthetic 100000] [--queries 1000]
-//! cargo bench --bench index_compare -- run --data DIR [--efs 16,32,64,128,256]
-//!                                          [--storages f16,f16ip,f32,i8] [--repeats 3] [--json FILE]
-//!                                          [--build-threads 2]
+//! cargo bench --bench index_compare -- run --data DIR [--efs 16,32,64,128,256] [--repeats 3]
+//!                                          [--storages library,f16cos,f16ip,f32ip,i8cos]
+//!                                          [--sets real,synthetic] [--aspects colour,texture,shape]
+//!                                          [--json FILE] [--build-threads 2]
 //! ```
 //!
 //! `prepare` writes every vector set both sides use, as little-endian f32 files plus `meta.json`:
@@ -23,15 +24,17 @@
 //! indices) and `*-truth-dist.f32`; both sides score against these files.
 //!
 //! `run` builds `HnswIndex` per set and aspect exactly as `Library` does (`HnswParams::default()`,
-//! cosine, `add_batch` in chunks of 2048 on a 2-thread rayon pool) and sweeps ef. Per ef, on one
-//! thread: queries/s of `search(q, 10)` (from the thread's CPU time, best of `--repeats` passes, so
-//! that other processes on a shared machine do not count; wall-clock QPS is in the JSON), recall@10 by row (as `index::recall_at_k`) and
+//! cosine, the aspect's `library::hnsw_representation`, `add_batch` in chunks of 2048 on a
+//! 2-thread rayon pool) and sweeps ef. Per ef, on one thread: queries/s of `search(q, 10)` (from
+//! the thread's CPU time, best of `--repeats` passes, so that other processes on a shared machine
+//! do not count; wall-clock QPS is in the JSON), recall@10 by row (as `index::recall_at_k`) and
 //! tie-aware (a hit counts if its exact distance is within 1e-6 of the true 10th distance, so
 //! duplicate vectors cannot cost recall), and the same for Kindred's search path
 //! (`search::nearest`: 50 candidates from the index, exact f32 re-scoring, best 10). Build time,
-//! `memory_usage()`, RSS growth during the build, and bytes per vector are reported per storage
-//! (f16 is the library's; f32 and i8 for comparison; `f16ip` is cosine served as inner product over
-//! normalised vectors, see `Variant`). The last line printed is a JSON object.
+//! `memory_usage()`, RSS growth during the build, bytes per vector, and the CPU time of one
+//! `search` call on a 1-vector index of the same representation (the per-call cost apart from
+//! the graph walk) are reported per variant: `library`, and fixed representations for comparison
+//! (see `Variant`). The last line printed is a JSON object.
 
 use std::fs;
 use std::io::Write;
@@ -42,7 +45,8 @@ use anyhow::{Context, Result, bail, ensure};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, Storage, VectorIndex, synthetic_vectors};
+use kindred::index::{ExactIndex, HnswIndex, HnswParams, Kernel, Metric, Neighbour, Representation, Storage, VectorIndex, synthetic_vectors};
+use kindred::library::hnsw_representation;
 use kindred::{Aspect, Library, LibraryOptions};
 
 const K: usize = 10;
@@ -55,6 +59,8 @@ const BUILD_THREADS: usize = 2;
 const METRIC: Metric = Metric::Cosine;
 /// Tolerance of the tie-aware recall.
 const TIE_EPS: f32 = 1e-6;
+/// Variants measured by default: the library and the representations it was chosen from.
+const DEFAULT_VARIANTS: &str = "library,f16cos,f16ip,f32ip,i8cos";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -81,13 +87,15 @@ fn main() -> Result<()> {
             )
         }
         "run" => {
-            check_known(&opts, &["data", "efs", "storages", "json", "repeats", "build-threads"])?;
+            check_known(&opts, &["data", "efs", "storages", "json", "repeats", "build-threads", "sets", "aspects"])?;
             let repeats: usize = opt("repeats").unwrap_or("3").parse().context("--repeats N")?;
             let efs = opt("efs").unwrap_or("16,32,64,128,256").split(',').map(|s| s.trim().parse()).collect::<Result<Vec<usize>, _>>()?;
             let storages =
-                opt("storages").unwrap_or("f16,f16ip,f32,i8").split(',').map(|s| s.trim().parse()).collect::<Result<Vec<Variant>>>()?;
+                opt("storages").unwrap_or(DEFAULT_VARIANTS).split(',').map(|s| s.trim().parse()).collect::<Result<Vec<Variant>>>()?;
             ensure!(!efs.is_empty() && !storages.is_empty(), "--efs and --storages must not be empty");
-            run(Path::new(opt("data").context("run needs --data DIR")?), &efs, &storages, repeats, opt("json").map(Path::new))
+            let only = |name: &str| opt(name).map(|v| v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>());
+            let filter = Filter { sets: only("sets"), aspects: only("aspects") };
+            run(Path::new(opt("data").context("run needs --data DIR")?), &efs, &storages, repeats, &filter, opt("json").map(Path::new))
         }
         other => bail!("unknown mode `{other}` (prepare, run)"),
     }
@@ -228,39 +236,65 @@ fn write_f32(path: &Path, values: impl Iterator<Item = f32>) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // run
 
-/// What is measured: the library's `HnswIndex` with one of its storages, or `f16ip`, the tried and
-/// rejected alternative to usearch's cosine kernel: inner product over f16 vectors normalised on
-/// the way in (vectors and queries), otherwise the same code as `HnswIndex` (thread contexts,
-/// parallel `add`, `search`).
+/// What is measured: the library's `HnswIndex` as `Library` builds it for the aspect
+/// (`library::hnsw_representation`), or a fixed representation for comparison, named
+/// `<storage><kernel>`: `f16cos` (f16, cosine kernel: the library's choice before inner product),
+/// `f16ip` / `f32ip` (inner product over unit vectors), `f32cos`, `i8cos`. `f16ip-usearch` /
+/// `f32ip-usearch` are the same inner product with usearch's own kernel instead of Kindred's
+/// (`src/index/dot.rs`): a bare `usearch::Index` (queries converted to f16 by `half`, as
+/// `HnswIndex` does), otherwise the same build and search calls.
 #[derive(Clone, Copy, Debug)]
 enum Variant {
-    Library(Storage),
-    F16Ip,
+    Library,
+    Fixed(Representation),
+    Usearch(Storage),
 }
 
 impl std::str::FromStr for Variant {
     type Err = anyhow::Error;
     fn from_str(s: &str) -> Result<Self> {
-        if s == "f16ip" { Ok(Variant::F16Ip) } else { Ok(Variant::Library(s.parse().context("storages: f16, f16ip, f32, i8")?)) }
+        if s == "library" {
+            return Ok(Variant::Library);
+        }
+        if let Some(storage) = s.strip_suffix("ip-usearch") {
+            return Ok(Variant::Usearch(storage.parse()?));
+        }
+        let (storage, kernel) = if let Some(st) = s.strip_suffix("cos") {
+            (st, Kernel::Metric)
+        } else if let Some(st) = s.strip_suffix("ip") {
+            (st, Kernel::UnitIp)
+        } else {
+            bail!("unknown variant `{s}` (library, <f32|f16|i8><cos|ip>, <f32|f16>ip-usearch)")
+        };
+        Ok(Variant::Fixed(Representation { storage: storage.parse()?, kernel }))
     }
 }
 
 impl Variant {
-    fn name(self) -> &'static str {
+    fn name(self) -> String {
         match self {
-            Variant::Library(s) => s.name(),
-            Variant::F16Ip => "f16ip",
+            Variant::Library => "library".into(),
+            Variant::Fixed(r) => format!("{}{}", r.storage.name(), if r.kernel == Kernel::UnitIp { "ip" } else { "cos" }),
+            Variant::Usearch(s) => format!("{}ip-usearch", s.name()),
         }
     }
 
-    fn build(self, dim: usize, params: HnswParams, capacity: usize) -> Result<Measured> {
+    fn representation(self, aspect: Aspect) -> Representation {
+        match self {
+            Variant::Library => hnsw_representation(aspect, METRIC),
+            Variant::Fixed(r) => r,
+            Variant::Usearch(s) => Representation::unit_ip(s),
+        }
+    }
+
+    fn build(self, aspect: Aspect, dim: usize, params: HnswParams, capacity: usize) -> Result<Measured> {
         Ok(match self {
-            Variant::Library(storage) => Measured::Library(HnswIndex::with_storage(dim, METRIC, params, capacity, storage)?),
-            Variant::F16Ip => {
+            Variant::Usearch(storage) => {
+                ensure!(storage != Storage::I8, "no i8ip-usearch");
                 let options = usearch::IndexOptions {
                     dimensions: dim,
                     metric: usearch::MetricKind::IP,
-                    quantization: usearch::ScalarKind::F16,
+                    quantization: if storage == Storage::F16 { usearch::ScalarKind::F16 } else { usearch::ScalarKind::F32 },
                     connectivity: params.connectivity,
                     expansion_add: params.expansion_add,
                     expansion_search: params.expansion_search,
@@ -268,55 +302,85 @@ impl Variant {
                 };
                 let inner = usearch::Index::new(&options)?;
                 inner.reserve_capacity_and_threads(capacity.max(16), rayon::current_num_threads())?;
-                Measured::F16Ip(inner)
+                Measured::Usearch(inner, storage)
             }
+            _ => Measured::Kindred(HnswIndex::new(dim, METRIC, self.representation(aspect), params, capacity)?),
         })
     }
 }
 
 enum Measured {
-    Library(HnswIndex),
-    F16Ip(usearch::Index),
+    Kindred(HnswIndex),
+    Usearch(usearch::Index, Storage),
+}
+
+/// `v` as f16 bits (the vectors are unit length already, as `HnswIndex` would make them).
+fn f16_bits(v: &[f32]) -> Vec<i16> {
+    v.iter().map(|x| half::f16::from_f32(*x).to_bits() as i16).collect()
 }
 
 impl Measured {
     fn add_batch(&mut self, items: &[(u64, &[f32])]) -> Result<()> {
         match self {
-            Measured::Library(ix) => ix.add_batch(items),
-            Measured::F16Ip(ix) => items
-                .par_iter()
-                .try_for_each(|(key, v)| ix.add(*key, &kindred::features::normalised(v)).map_err(|e| anyhow::anyhow!("adding: {e}"))),
+            Measured::Kindred(ix) => ix.add_batch(items),
+            Measured::Usearch(ix, storage) => items.par_iter().try_for_each(|(key, v)| {
+                match storage {
+                    Storage::F16 => ix.add(*key, usearch::f16::from_i16s(&f16_bits(v))),
+                    _ => ix.add(*key, *v),
+                }
+                .map_err(|e| anyhow::anyhow!("adding: {e}"))
+            }),
         }
     }
 
     fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>> {
         match self {
-            Measured::Library(ix) => ix.search(query, k),
-            Measured::F16Ip(ix) => {
-                let m = ix.search(&kindred::features::normalised(query), k).map_err(|e| anyhow::anyhow!("search: {e}"))?;
+            Measured::Kindred(ix) => ix.search(query, k),
+            Measured::Usearch(ix, storage) => {
+                let m = match storage {
+                    Storage::F16 => {
+                        let mut h = vec![half::f16::ZERO; query.len()];
+                        half::slice::HalfFloatSliceExt::convert_from_f32_slice(h.as_mut_slice(), query);
+                        let bits: Vec<i16> = h.iter().map(|x| x.to_bits() as i16).collect();
+                        ix.search(usearch::f16::from_i16s(&bits), k)
+                    }
+                    _ => ix.search(query, k),
+                }
+                .map_err(|e| anyhow::anyhow!("search: {e}"))?;
                 Ok(m.keys.into_iter().zip(m.distances).map(|(key, distance)| Neighbour { key, distance }).collect())
             }
         }
     }
 
+    fn add(&mut self, key: u64, v: &[f32]) -> Result<()> {
+        self.add_batch(&[(key, v)])
+    }
+
     fn set_expansion_search(&self, ef: usize) {
         match self {
-            Measured::Library(ix) => ix.set_expansion_search(ef),
-            Measured::F16Ip(ix) => ix.change_expansion_search(ef),
+            Measured::Kindred(ix) => ix.set_expansion_search(ef),
+            Measured::Usearch(ix, _) => ix.change_expansion_search(ef),
         }
     }
 
     fn memory_usage(&self) -> usize {
         match self {
-            Measured::Library(ix) => ix.memory_usage(),
-            Measured::F16Ip(ix) => ix.memory_usage(),
+            Measured::Kindred(ix) => ix.memory_usage(),
+            Measured::Usearch(ix, _) => ix.memory_usage(),
         }
     }
 
     fn len(&self) -> usize {
         match self {
-            Measured::Library(ix) => ix.len(),
-            Measured::F16Ip(ix) => ix.size(),
+            Measured::Kindred(ix) => ix.len(),
+            Measured::Usearch(ix, _) => ix.size(),
+        }
+    }
+
+    fn reinserted(&self) -> usize {
+        match self {
+            Measured::Kindred(ix) => ix.reinserted(),
+            Measured::Usearch(..) => 0,
         }
     }
 }
@@ -365,7 +429,13 @@ impl Truth {
     }
 }
 
-fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_out: Option<&Path>) -> Result<()> {
+/// `--sets` / `--aspects`: measure only these (all when absent).
+struct Filter {
+    sets: Option<Vec<String>>,
+    aspects: Option<Vec<String>>,
+}
+
+fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, filter: &Filter, json_out: Option<&Path>) -> Result<()> {
     let meta: Value = serde_json::from_str(&fs::read_to_string(data.join("meta.json")).context("no meta.json: run `prepare` first")?)?;
     ensure!(meta["k"] == K && meta["metric"] == METRIC.name(), "meta.json is for another k or metric");
     let params = HnswParams::default();
@@ -384,9 +454,15 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_ou
     let mut out_sets = Vec::new();
     for set in meta["sets"].as_array().context("meta.json: no sets")? {
         let set_name = set["name"].as_str().context("set name")?;
+        if filter.sets.as_ref().is_some_and(|only| !only.iter().any(|s| s == set_name)) {
+            continue;
+        }
         let mut out_aspects = Vec::new();
         for a in set["aspects"].as_array().context("aspects")? {
             let aspect_name = a["aspect"].as_str().context("aspect")?;
+            if filter.aspects.as_ref().is_some_and(|only| !only.iter().any(|s| s == aspect_name)) {
+                continue;
+            }
             let aspect = *Aspect::ALL.iter().find(|x| x.name() == aspect_name).with_context(|| format!("unknown aspect {aspect_name}"))?;
             let dim = a["dim"].as_u64().context("dim")? as usize;
             ensure!(dim == aspect.dim(), "{set_name} {aspect}: data has {dim} dims, the library now {}: run `prepare` again", aspect.dim());
@@ -404,15 +480,16 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_ou
             let (n, nq) = (base.len(), queries.len());
             println!("\n== {set_name} / {aspect}: n {n}, dim {dim}, {nq} queries");
             println!(
-                "{:>7} {:>5} | {:>9} {:>9} {:>10} | {:>10} {:>9}",
-                "storage", "ef", "R@10 ids", "R@10", "QPS (CPU)", "rerank R@10", "rr QPS"
+                "{:>8} {:>5} | {:>9} {:>9} {:>10} | {:>10} {:>9}",
+                "variant", "ef", "R@10 ids", "R@10", "QPS (CPU)", "rerank R@10", "rr QPS"
             );
 
             let mut out_storages = Vec::new();
-            for &storage in storages {
+            for &variant in storages {
                 let rss0 = rss_bytes()?;
                 let (t, cpu0) = (Instant::now(), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID));
-                let mut index = storage.build(dim, params, n)?;
+                let representation = variant.representation(aspect);
+                let mut index = variant.build(aspect, dim, params, n)?;
                 for (c, chunk) in base.chunks(BUILD_CHUNK).enumerate() {
                     let items: Vec<(u64, &[f32])> =
                         chunk.iter().enumerate().map(|(i, v)| ((c * BUILD_CHUNK + i) as u64, v.as_slice())).collect();
@@ -423,6 +500,15 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_ou
                 let rss_delta = rss_bytes()?.saturating_sub(rss0);
                 let memory = index.memory_usage();
                 ensure!(index.len() == n, "index has {} vectors, expected {n}", index.len());
+
+                // Cost of one call apart from the graph walk: the same representation holding one
+                // vector (Rust -> C++ call, thread context, query conversion, one distance, results).
+                let single = variant.build(aspect, dim, params, 1)?;
+                let mut single = single;
+                single.add(0, &base[0])?;
+                let (_, _, single_cpu) = timed(repeats, || queries.iter().try_for_each(|q| single.search(q, K).map(drop)))?;
+                let call_us = single_cpu / nq as f64 * 1e6;
+                drop(single);
 
                 let mut per_ef = Vec::new();
                 for &ef in efs {
@@ -456,7 +542,7 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_ou
                     })?;
                     let (rr_qps, rr_qps_wall) = (nq as f64 / rr_cpu, nq as f64 / rr_wall);
                     let (rr_id, rr_tie) = mean_recall(&truth, &queries, &base, &reranked);
-                    println!("{:>7} {ef:>5} | {r_id:>9.4} {r_tie:>9.4} {qps:>10.0} | {rr_tie:>10.4} {rr_qps:>9.0}", storage.name());
+                    println!("{:>8} {ef:>5} | {r_id:>9.4} {r_tie:>9.4} {qps:>10.0} | {rr_tie:>10.4} {rr_qps:>9.0}", variant.name());
                     per_ef.push(json!({
                         "ef": ef,
                         "recall_at_10": round(r_tie, 4),
@@ -470,20 +556,24 @@ fn run(data: &Path, efs: &[usize], storages: &[Variant], repeats: usize, json_ou
                     }));
                 }
                 println!(
-                    "{:>7} build {build_s:.2}s ({:.0} vectors/s, CPU {build_cpu:.1}s), memory_usage() {:.1} MiB = {:.0} B/vector, RSS +{:.1} MiB",
-                    storage.name(),
+                    "{:>8} ({representation}) build {build_s:.2}s ({:.0} vectors/s, CPU {build_cpu:.1}s), memory_usage() {:.1} MiB = {:.0} B/vector, RSS +{:.1} MiB; {} re-inserted; one call on a 1-vector index {call_us:.2} us",
+                    variant.name(),
                     n as f64 / build_s,
                     mib(memory as u64),
                     memory as f64 / n as f64,
-                    mib(rss_delta)
+                    mib(rss_delta),
+                    index.reinserted()
                 );
                 out_storages.push(json!({
-                    "storage": storage.name(),
+                    "storage": variant.name(),
+                    "representation": representation.name(),
                     "build_seconds": round(build_s, 3),
                     "build_cpu_seconds": round(build_cpu, 3),
                     "memory_usage_bytes": memory,
                     "rss_delta_bytes": rss_delta,
                     "bytes_per_vector": round(memory as f64 / n as f64, 1),
+                    "call_overhead_us": round(call_us, 3),
+                    "reinserted": index.reinserted(),
                     "efs": per_ef,
                 }));
                 drop(index);

@@ -49,7 +49,8 @@ use kindred::import::{BATCH, Phase, Progress};
 use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, recall_at_k, synthetic_vectors};
 use kindred::model::{SHAPE_DIM, TEXTURE_DIM};
 use kindred::preprocess::{self, Prepared};
-use kindred::{Library, LibraryOptions, Query, Weights, decode};
+use kindred::library::hnsw_representation;
+use kindred::{Aspect, Library, LibraryOptions, Query, Weights, decode};
 
 const DEFAULT_IMAGES: &str = "/usr/share/openclipart/png";
 const DEFAULT_LIMIT: usize = 1000;
@@ -446,7 +447,7 @@ fn search(args: &Args) -> Result<Value> {
     );
     let mut rows = Vec::new();
     for &n in &args.search_sizes {
-        for (aspect, dim) in [("shape", SHAPE_DIM), ("texture", TEXTURE_DIM), ("colour", COLOUR_DIM)] {
+        for (aspect, dim) in [(Aspect::Shape, SHAPE_DIM), (Aspect::Texture, TEXTURE_DIM), (Aspect::Colour, COLOUR_DIM)] {
             let clusters = (n / 100).max(1);
             let t = Instant::now();
             let data = synthetic_vectors(n, dim, clusters, 1);
@@ -473,7 +474,7 @@ fn search(args: &Args) -> Result<Value> {
             drop(exact);
 
             let t = Instant::now();
-            let mut hnsw = HnswIndex::new(dim, Metric::Cosine, params, n)?;
+            let mut hnsw = HnswIndex::new(dim, Metric::Cosine, hnsw_representation(aspect, Metric::Cosine), params, n)?;
             for (i, v) in data.iter().enumerate() {
                 hnsw.add(i as u64, v)?;
             }

@@ -206,6 +206,17 @@ def check(report, who):
     return out, errors
 
 
+# Kindred variants (benches/index_compare.rs `Variant`), in table order.
+LABELS = {
+    "library": "Kindred (library)",
+    "f16cos": "Kindred f16, cosine kernel (previous representation)",
+    "f16ip": "Kindred f16, inner product",
+    "f32ip": "Kindred f32, inner product",
+    "f32cos": "Kindred f32, cosine kernel",
+    "i8cos": "Kindred i8, cosine kernel",
+}
+
+
 def report(args):
     kindred = json.loads(Path(args.kindred).read_text())
     faiss = json.loads(Path(args.faiss).read_text())
@@ -215,15 +226,14 @@ def report(args):
     sets = [s["name"] for s in kindred.get("sets", [])]
     if sets != [s["name"] for s in faiss.get("sets", [])]:
         errors.append(f"vector sets differ: kindred {sets}, faiss {[s['name'] for s in faiss.get('sets', [])]}")
-    storages = [st for st in ("f16", "f16ip", "f32", "i8") if any(key[2] == st for key in k)]
-    labels = {
-        "f16": "Kindred f16 (library)",
-        "f16ip": "Kindred f16, inner product on normalised vectors (rejected)",
-        "f32": "Kindred f32",
-        "i8": "Kindred i8",
-    }
-    if "f16" not in storages:
-        errors.append("kindred: no f16 (library) results")
+    seen = []
+    for key in k:
+        if key[2] not in seen:
+            seen.append(key[2])
+    storages = [st for st in LABELS if st in seen] + [st for st in seen if st not in LABELS]
+    labels = {st: LABELS.get(st, f"Kindred {st}") for st in storages}
+    if "library" not in storages:
+        errors.append("kindred: no library results")
 
     goal_lines = []
     for s in kindred.get("sets", []):
@@ -235,12 +245,14 @@ def report(args):
         if errors:
             continue
         searchers = [(labels[st], k, st, "") for st in storages]
-        searchers.insert(1, ("Kindred f16, 50 candidates + exact re-score (search path)", k, "f16", "rerank_"))
+        searchers.insert(1, ("Kindred (library), 50 candidates + exact re-score (search path)", k, "library", "rerank_"))
         searchers.append(("Faiss IndexHNSWFlat (f32)", f, "f32", ""))
         searchers.append(("Faiss, k=50 cut to 10", f, "f32", "rerank_"))
         desc = ", ".join(f"{asp} {dim}-d n={n:,} q={nq:,}" for asp, dim, n, nq in aspects)
         print(f"\n### Vector set `{name}` ({desc})\n")
-        print("QPS: one thread, from its CPU time (best of the passes); R@10: tie-aware recall@10.\n")
+        library = ", ".join(f"{asp} {k[(name, asp, 'library')].get('representation', '?')}" for asp, *_ in aspects)
+        print(f"Kindred (library) holds each aspect as: {library}. QPS: one thread, from its CPU time (best of the "
+              "passes); R@10: tie-aware recall@10.\n")
         print("| searcher | ef | " + " | ".join(f"{asp} R@10 | {asp} QPS" for asp, *_ in aspects) + " |")
         print("| --- | ---: | " + " | ".join("---: | ---:" for _ in aspects) + " |")
         for label, src, st, pre in searchers:
@@ -252,10 +264,11 @@ def report(args):
                     cells.append(f"{row[pre + 'recall_at_10']:.4f} | {row[pre + 'qps']:,.0f}")
                 print(f"| {label} | {e} | " + " | ".join(cells) + " |")
         print()
-        print("| searcher | " + " | ".join(f"{asp} build s (CPU s) | {asp} memory MiB (B/vector)" for asp, *_ in aspects) + " |")
-        print("| --- | " + " | ".join("---: | ---:" for _ in aspects) + " |")
+        print("| searcher | " + " | ".join(f"{asp} build s (CPU s) | {asp} memory MiB (B/vector)" for asp, *_ in aspects)
+              + " | one call, µs (" + ", ".join(asp for asp, *_ in aspects) + ") |")
+        print("| --- | " + " | ".join("---: | ---:" for _ in aspects) + " | ---: |")
         for label, src, st, mem in [(f"{labels[x]}, memory_usage()", k, x, "memory_usage_bytes") for x in storages] + [
-            ("Kindred f16, RSS growth", k, "f16", "rss_delta_bytes"),
+            ("Kindred (library), RSS growth", k, "library", "rss_delta_bytes"),
             ("Faiss, serialized size", f, "f32", "memory_usage_bytes"),
             ("Faiss, RSS growth", f, "f32", "rss_delta_bytes"),
         ]:
@@ -263,15 +276,18 @@ def report(args):
             for asp, dim, n, nq in aspects:
                 e = src[(name, asp, st)]
                 cells.append(f"{e['build_seconds']:.2f} ({e['build_cpu_seconds']:.1f} CPU) | {e[mem] / 2**20:,.1f} ({e[mem] / n:,.0f})")
-            print(f"| {label} | " + " | ".join(cells) + " |")
+            calls = [src[(name, asp, st)].get("call_overhead_us") for asp, *_ in aspects]
+            call = " / ".join(f"{c:.2f}" for c in calls) if src is k and mem == "memory_usage_bytes" and None not in calls else ""
+            print(f"| {label} | " + " | ".join(cells) + f" | {call} |")
 
         # The issue's goal: recall >= 0.99 at QPS >= Faiss (each at its smallest ef reaching 0.99).
         for asp, *_ in aspects:
             def best(src, st, pre=""):
+                if (name, asp, st) not in src:
+                    return None
                 ok = [e for e in src[(name, asp, st)]["efs"] if e[pre + "recall_at_10"] >= 0.99]
                 return min(ok, key=lambda e: e["ef"]) if ok else None
-            kb, kr, fb = best(k, "f16"), best(k, "f16", "rerank_"), best(f, "f32")
-            kc = best(k, "f16ip") if (name, asp, "f16ip") in k else None
+            kb, kr, fb, kold = best(k, "library"), best(k, "library", "rerank_"), best(f, "f32"), best(k, "f16cos")
             def fmt(e, pre=""):
                 return f"ef {e['ef']}: R@10 {e[pre + 'recall_at_10']:.4f}, {e[pre + 'qps']:,.0f} QPS" if e else "never >= 0.99"
             verdict = "n/a"
@@ -279,7 +295,9 @@ def report(args):
                 verdict = f"{'MET' if kb['qps'] >= fb['qps'] else 'MISSED'} ({kb['qps'] / fb['qps']:.2f}x Faiss)"
             elif fb:
                 verdict = "MISSED (Kindred never reaches 0.99)"
-            goal_lines.append(f"| {name} | {asp} | {fmt(kc)} | {fmt(kb)} | {fmt(kr, 'rerank_')} | {fmt(fb)} | {verdict} |")
+            rep = k[(name, asp, "library")].get("representation", "?")
+            old = fmt(kold) if (name, asp, "f16cos") in k else "not run"
+            goal_lines.append(f"| {name} | {asp} | {rep} | {fmt(kb)} | {fmt(kr, 'rerank_')} | {fmt(fb)} | {verdict} | {old} |")
 
     if errors:
         print("\nbench-index: missing or invalid figures:", file=sys.stderr)
@@ -287,8 +305,9 @@ def report(args):
             print("  " + e, file=sys.stderr)
         sys.exit(1)
     print("\n### Goal: recall@10 >= 0.99 at QPS >= Faiss (each searcher at its smallest ef reaching 0.99)\n")
-    print("| set | aspect | Kindred f16 inner product (rejected) | Kindred f16 (library) | Kindred search path (50 + re-score) | Faiss | goal (library vs Faiss) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| set | aspect | library representation | Kindred (library) | Kindred search path (50 + re-score) | Faiss "
+          "| goal (library vs Faiss) | Kindred f16 cosine kernel (previous representation) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for line in goal_lines:
         print(line)
 

@@ -2,7 +2,7 @@
 # Kindred's HNSW index vs Faiss IndexHNSWFlat on the same vectors, same queries, same ground truth.
 #
 #   scripts/bench-index.sh [--smoke] [--images DIR] [--real N] [--synthetic N] [--queries N]
-#                          [--efs 16,32,64,128,256] [--storages f16,f16ip,f32,i8] [--repeats 3]
+#                          [--efs 16,32,64,128,256] [--storages library,f16cos,f16ip,f32ip,i8cos] [--repeats 3]
 #                          [--keep-vectors]   (reuse the vectors and ground truth of the last run)
 #
 # Default (full, ~20 min on 2 cores): N = 4100 real images (about 3000 base + 1000 queries), 100,000 synthetic vectors per aspect,
@@ -32,7 +32,7 @@ REAL=4100
 SYNTHETIC=100000
 QUERIES=1000
 EFS=16,32,64,128,256
-STORAGES=f16,f16ip,f32,i8
+STORAGES=library,f16cos,f16ip,f32ip,i8cos
 REPEATS=3
 SMOKE=
 KEEP=

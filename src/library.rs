@@ -12,7 +12,7 @@ use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, Status};
 use crate::embed::LazyEmbedder;
 use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
-use crate::index::{ExactIndex, HnswIndex, HnswParams, Metric, VectorIndex};
+use crate::index::{ExactIndex, HnswIndex, HnswParams, Metric, Representation, Storage, VectorIndex};
 use crate::model::{self, Model, ModelId};
 use crate::runtime;
 use crate::search::{self, AspectIndexes, Hit, Query};
@@ -21,8 +21,9 @@ use crate::search::{self, AspectIndexes, Hit, Query};
 pub const EXACT_BELOW: usize = 2_000;
 /// Embeddings read from the catalog per index insertion batch when (re)building.
 const BUILD_CHUNK: usize = 2_048;
-/// Version of `index/state.json`.
-const INDEX_FORMAT: u32 = 1;
+/// Version of `index/state.json`. 1: f16 vectors, usearch's cosine kernel (no record of either);
+/// 2: each aspect's representation recorded (`hnsw_representation`).
+const INDEX_FORMAT: u32 = 2;
 
 /// Which index implementation a library uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,7 +324,7 @@ impl Library {
             .map(|a| -> Result<Box<dyn VectorIndex>> {
                 Ok(match kind {
                     "exact" => Box::new(ExactIndex::new(a.dim(), metric)),
-                    _ => Box::new(HnswIndex::new(a.dim(), metric, self.options.hnsw, capacity)?),
+                    _ => Box::new(HnswIndex::new(a.dim(), metric, hnsw_representation(*a, metric), self.options.hnsw, capacity)?),
                 })
             })
             .collect::<Result<_>>()?;
@@ -350,7 +351,7 @@ impl Library {
         let files = verify_saved_index(&self.index_dir(), &self.model, metric, generation)?;
         let mut indexes: Vec<Box<dyn VectorIndex>> = Vec::new();
         for (aspect, path) in Aspect::ALL.iter().zip(&files) {
-            indexes.push(Box::new(HnswIndex::load(path, aspect.dim(), metric, self.options.hnsw)?));
+            indexes.push(Box::new(HnswIndex::load(path, aspect.dim(), metric, hnsw_representation(*aspect, metric), self.options.hnsw)?));
         }
         Ok(Loaded { aspects: AspectIndexes { indexes, metric }, kind: "hnsw", generation, state: "loaded".into() })
     }
@@ -364,9 +365,10 @@ impl Library {
         let result = (|| -> Result<()> {
             let dir = self.index_dir();
             fs::create_dir_all(&dir)?;
-            let mut files = Vec::new();
+            let (mut files, mut representations) = (Vec::new(), Vec::new());
             for (aspect, index) in Aspect::ALL.iter().zip(&loaded.aspects.indexes) {
                 let hnsw = index_as_hnsw(index.as_ref()).context("not an HNSW index")?;
+                representations.push(hnsw.representation());
                 let (tmp, path) = (dir.join(format!("{aspect}.usearch.tmp")), dir.join(format!("{aspect}.usearch")));
                 hnsw.save(&tmp)?;
                 files.push(blake3::hash(&fs::read(&tmp)?).to_hex().to_string());
@@ -377,6 +379,7 @@ impl Library {
                 model: self.model.0.clone(),
                 metric: loaded.aspects.metric,
                 generation: loaded.generation,
+                representations,
                 files,
             };
             let tmp = dir.join("state.json.tmp");
@@ -424,6 +427,20 @@ impl Library {
     }
 }
 
+/// How the HNSW index of `aspect` holds its vectors under `metric`. Cosine (the default) is served
+/// as inner product over unit vectors (one reduction per distance instead of three). Colour is
+/// held in f32: in f16, rounding moves a colour histogram's length by more than the distances
+/// between near-identical ones, and recall@10 on real colour vectors fell to 0.85; texture and
+/// shape keep their recall in f16 and are faster in it (BENCHMARKS.md, "Index: Kindred vs
+/// Faiss"). Other metrics: f16 with the metric's own kernel.
+pub fn hnsw_representation(aspect: Aspect, metric: Metric) -> Representation {
+    match (metric, aspect) {
+        (Metric::Cosine, Aspect::Colour) => Representation::unit_ip(Storage::F32),
+        (Metric::Cosine, Aspect::Texture | Aspect::Shape) => Representation::unit_ip(Storage::F16),
+        _ => Representation::metric(Storage::F16),
+    }
+}
+
 /// Adds a chunk of embeddings to every aspect's index (HNSW inserts them in parallel).
 fn add_all(aspects: &mut AspectIndexes, chunk: &[(ArtworkId, Embedding)]) -> Result<()> {
     for (aspect, index) in Aspect::ALL.iter().zip(&mut aspects.indexes) {
@@ -443,15 +460,28 @@ fn dir_writable(dir: &Path) -> bool {
 }
 
 /// Checks a saved HNSW index in `dir` (a library's `index/`) the way [`Library`] does before
-/// loading it: parses `state.json`, checks its format, model, metric and catalog generation, and
-/// verifies each aspect file against its blake3 checksum. Returns the verified files in
-/// [`Aspect::ALL`] order. Any error means the index is rebuilt from the catalog; only files that
-/// pass reach the (C++) usearch loader.
+/// loading it: parses `state.json`, checks its format, model, metric, each aspect's vector
+/// representation (against [`hnsw_representation`]) and catalog generation, and verifies each
+/// aspect file against its blake3 checksum. Returns the verified files in [`Aspect::ALL`] order.
+/// Any error means the index is rebuilt from the catalog; only files that pass reach the (C++)
+/// usearch loader.
 pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generation: u64) -> Result<Vec<PathBuf>> {
     let text = fs::read_to_string(dir.join("state.json")).context("no saved index")?;
     let state: IndexState = serde_json::from_str(&text).context("unreadable index state")?;
-    if state.format != INDEX_FORMAT || state.model != model.0 || state.metric != metric {
+    if state.format != INDEX_FORMAT {
+        bail!("saved index has format {}, this version uses format {INDEX_FORMAT} (vector representation per aspect)", state.format);
+    }
+    if state.model != model.0 || state.metric != metric {
         bail!("saved index is for another model or metric");
+    }
+    if state.representations.len() != Aspect::ALL.len() {
+        bail!("saved index records {} vector representations, expected {}", state.representations.len(), Aspect::ALL.len());
+    }
+    for (aspect, saved) in Aspect::ALL.iter().zip(&state.representations) {
+        let wanted = hnsw_representation(*aspect, metric);
+        if *saved != wanted {
+            bail!("saved {aspect} index holds {saved} vectors, this version uses {wanted}");
+        }
     }
     if state.generation != generation {
         bail!("saved index is older than the catalog");
@@ -483,6 +513,9 @@ struct IndexState {
     model: String,
     metric: Metric,
     generation: u64,
+    /// How each aspect's file holds its vectors, in `Aspect::ALL` order (absent before format 2).
+    #[serde(default)]
+    representations: Vec<Representation>,
     /// blake3 of each aspect's file, in `Aspect::ALL` order.
     files: Vec<String>,
 }

@@ -195,6 +195,70 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
     }
 }
 
+/// An index saved by the previous version (state format 1: f16 vectors, usearch's cosine kernel,
+/// no record of either) is rebuilt from the catalog with a clear reason, never loaded; so is one
+/// whose state claims the current representations over files of the old one.
+#[test]
+fn an_index_saved_in_the_old_representation_is_rebuilt() {
+    use kindred::Aspect;
+    use kindred::index::{HnswIndex, HnswParams, Metric, Representation, Storage, VectorIndex};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lib");
+    let hnsw = LibraryOptions { index: IndexKind::Hnsw, ..Default::default() };
+    let mut lib = open(&dir, hnsw);
+    import(&mut lib, &[samples_dir()]);
+    let query = Query::File(sample_files()[7].clone());
+    let ids = |lib: &mut kindred::Library| lib.search(&query, &Weights::ALL, 10).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>();
+    let reference = ids(&mut lib);
+    drop(lib);
+
+    // What the old version wrote: each aspect as f16 with the cosine kernel, checksummed, and a
+    // state.json with the given format and representations (JSON members, may be empty).
+    let old = Representation::metric(Storage::F16);
+    let write_old_index = |format: u32, representations: &str| {
+        let lib = open(&dir, hnsw);
+        let mut sums = Vec::new();
+        for aspect in Aspect::ALL {
+            let mut index = HnswIndex::new(aspect.dim(), Metric::Cosine, old, HnswParams::default(), 64).unwrap();
+            lib.catalog().for_each_embedding(lib.model(), |id, e| index.add(id as u64, e.get(aspect))).unwrap();
+            let path = dir.join(format!("index/{aspect}.usearch"));
+            index.save(&path).unwrap();
+            sums.push(format!("\"{}\"", blake3::hash(&std::fs::read(&path).unwrap()).to_hex()));
+        }
+        let (model, generation) = (&lib.model().0, lib.catalog().generation().unwrap());
+        let state = format!(
+            r#"{{"format":{format},"model":"{model}","metric":"cosine","generation":{generation},{representations}"files":[{}]}}"#,
+            sums.join(",")
+        );
+        std::fs::write(dir.join("index/state.json"), state).unwrap();
+    };
+    let listed = |reprs: Vec<Representation>| {
+        let json: Vec<String> = reprs.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+        format!(r#""representations":[{}],"#, json.join(","))
+    };
+    let current = listed(Aspect::ALL.iter().map(|a| kindred::library::hnsw_representation(*a, Metric::Cosine)).collect());
+    let cases = [
+        (1, String::new(), "saved index has format 1, this version uses format 2"),
+        (2, listed(vec![old; 3]), "saved colour index holds f16 metric vectors, this version uses f32 unit-ip"),
+        (2, String::new(), "records 0 vector representations"),
+        // The state claims the current representations over the old files (a hand-edited or
+        // half-migrated state): the loader checks each file's header.
+        (2, current, "holds F16 vectors with the Cos kernel"),
+    ];
+    for (format, representations, why) in cases {
+        write_old_index(format, &representations);
+        let mut lib = open(&dir, hnsw);
+        let state = lib.info().unwrap().index.state;
+        assert!(state.starts_with("rebuilt") && state.contains(why), "format {format}: {state}");
+        let notice = lib.take_notice().expect("the user is told about the rebuild");
+        assert!(notice.contains(why), "{notice}");
+        assert_eq!(ids(&mut lib), reference, "format {format}: same results after the rebuild");
+        drop(lib);
+        // The rebuilt index was saved in the current format and loads as is.
+        assert_eq!(open(&dir, hnsw).info().unwrap().index.state, "loaded");
+    }
+}
+
 #[test]
 fn a_query_file_that_changes_is_embedded_again() {
     let tmp = tempfile::tempdir().unwrap();

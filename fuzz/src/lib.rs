@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use kindred::Aspect;
 use kindred::catalog::{decode_palette, decode_thumbnail, decode_vector};
 use kindred::decode::decode;
-use kindred::index::Metric;
-use kindred::library::verify_saved_index;
+use kindred::index::{Metric, Representation, Storage};
+use kindred::library::{hnsw_representation, verify_saved_index};
 use kindred::model::ModelId;
 use kindred::preprocess::{INPUT_LEN, prepare};
 
@@ -44,8 +44,8 @@ pub const INDEX_GENERATION: u64 = 7;
 /// - even: raw mode. The rest, split at NUL bytes, is `state.json`, then the colour, texture and
 ///   shape files (absent parts are absent files).
 /// - odd: structured mode, so the fuzzer reaches the checks after parsing: the state is built from
-///   the bytes (format, metric, generation, how many files are listed, which checksums are right),
-///   then the file bodies follow.
+///   the bytes (format and which vector representations are recorded, metric, generation, how many
+///   files are listed, which checksums are right), then the file bodies follow.
 pub fn index_state(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else { return };
     let dir = scratch_dir();
@@ -62,7 +62,17 @@ pub fn index_state(data: &[u8]) {
         }
     } else {
         let byte = |i: usize| rest.get(i).copied().unwrap_or(0);
-        let format = u32::from(byte(0) % 3);
+        // 1: the old format (no representations), 2: the current one, 3: a future one.
+        let format = 1 + u32::from(byte(0) % 3);
+        let listed_as = |rs: &[Representation]| Some(rs.iter().map(|r| representation_json(*r)).collect::<Vec<_>>());
+        let current = Aspect::ALL.map(|a| hnsw_representation(a, Metric::Cosine));
+        let representations = match (byte(0) / 3) % 4 {
+            0 => listed_as(&current),
+            1 => None,
+            2 => listed_as(&[Representation::metric(Storage::F16); 3]),
+            _ => listed_as(&current[..2]),
+        };
+        let representations = representations.map_or(String::new(), |r| format!(r#""representations":[{}],"#, r.join(",")));
         let metric = ["cosine", "euclidean", "manhattan", "innerproduct", "hamming"][usize::from(byte(1) % 5)];
         let generation = if byte(2) % 4 == 0 { u64::from(byte(2)) } else { INDEX_GENERATION };
         let listed = usize::from(byte(3) % 6);
@@ -78,7 +88,7 @@ pub fn index_state(data: &[u8]) {
             sums.push(format!("\"{sum}\""));
         }
         let state = format!(
-            r#"{{"format":{format},"model":"{INDEX_MODEL}","metric":"{metric}","generation":{generation},"files":[{}]}}"#,
+            r#"{{"format":{format},"model":"{INDEX_MODEL}","metric":"{metric}","generation":{generation},{representations}"files":[{}]}}"#,
             sums.join(",")
         );
         std::fs::write(dir.join("state.json"), state).expect("write scratch file");
@@ -90,6 +100,11 @@ pub fn index_state(data: &[u8]) {
             assert_eq!(path, &dir.join(format!("{aspect}.usearch")));
         }
     }
+}
+
+/// `r` as `state.json` records it (the serde names, which `Representation::name` also uses).
+fn representation_json(r: Representation) -> String {
+    format!(r#"{{"storage":"{}","kernel":"{}"}}"#, r.storage.name(), r.kernel.name())
 }
 
 /// One scratch directory per process (the fuzzer runs inputs one after another).
