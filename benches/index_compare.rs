@@ -326,7 +326,7 @@ impl Measured {
             Measured::Usearch(ix, storage) => items.par_iter().try_for_each(|(key, v)| {
                 match storage {
                     Storage::F16 => ix.add(*key, usearch::f16::from_i16s(&f16_bits(v))),
-                    _ => ix.add(*key, *v),
+                    _ => ix.add(*key, v),
                 }
                 .map_err(|e| anyhow::anyhow!("adding: {e}"))
             }),
