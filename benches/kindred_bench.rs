@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench --bench kindred_bench -- [inference] [import] [search] [query] [library] [pipeline]
-//!                                      [--images DIR] [--limit N] [--search-sizes 10000,100000]
+//!                                      [reduced] [--images DIR] [--limit N] [--search-sizes 10000,100000]
 //!                                      [--queries N] [--seconds S] [--library-n N]
 //! ```
 //!
@@ -24,6 +24,10 @@
 //!   rebuilt from the public API without the catalog (read, blake3, decode, prepare in W worker
 //!   threads; `Embedder::new(T)` on the main thread; flush at 8 or when the channel is empty),
 //!   for several (W, T): how the two cores are best shared, and what the catalog writes cost.
+//! * `reduced` (not run by default): for each file of the subset, full decode (`decode::decode`)
+//!   against the pipeline's decode (`preprocess::decode_for_prepare`, large JPEGs reduced in the
+//!   DCT domain): decode and prepare CPU time (best of 3, this thread's CPU clock) and the cosine
+//!   between the two decodes' vectors per aspect (min / mean over the reduced files).
 //!
 //! File subset (shared with `scripts/bench-python.py`): every regular file (symlinks and hidden
 //! entries skipped, directories not followed through symlinks) under `--images DIR` whose
@@ -49,6 +53,7 @@ use kindred::import::{BATCH, Phase, Progress};
 use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, recall_at_k, synthetic_vectors};
 use kindred::model::{SHAPE_DIM, TEXTURE_DIM};
 use kindred::preprocess::{self, Prepared};
+use kindred::features::Embedding;
 use kindred::library::hnsw_representation;
 use kindred::{Aspect, Library, LibraryOptions, Query, Weights, decode};
 
@@ -98,16 +103,16 @@ fn parse_args() -> Result<Args> {
                 args.search_sizes =
                     value("--search-sizes")?.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>().context("--search-sizes N,N")?
             }
-            "inference" | "import" | "search" | "query" | "library" | "pipeline" => args.sections.push(a),
+            "inference" | "import" | "search" | "query" | "library" | "pipeline" | "reduced" => args.sections.push(a),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo bench --bench kindred_bench -- [inference] [import] [search] [query] [library] [pipeline] \
+                    "usage: cargo bench --bench kindred_bench -- [inference] [import] [search] [query] [library] [pipeline] [reduced] \
                      [--images DIR] [--limit N] [--search-sizes N,N] [--queries N] [--seconds S] [--library-n N]"
                 );
                 std::process::exit(0);
             }
             other if other.starts_with("--") => bail!("unknown option {other}"),
-            other => bail!("unknown section `{other}` (inference, import, search, query, library, pipeline)"),
+            other => bail!("unknown section `{other}` (inference, import, search, query, library, pipeline, reduced)"),
         }
     }
     if args.sections.is_empty() {
@@ -142,6 +147,7 @@ fn main() -> Result<()> {
             "query" => query(&args)?,
             "library" => library_scale(&args)?,
             "pipeline" => pipeline(&args)?,
+            "reduced" => reduced(&args)?,
             _ => unreachable!(),
         };
         if let Some(obj) = value.as_object_mut() {
@@ -263,7 +269,7 @@ fn import(args: &Args, inference_b8: Option<f64>, inference_b8_ms: Option<f64>) 
         std::hint::black_box(blake3::hash(&bytes));
         hash_ms += ms(t.elapsed());
         let t = Instant::now();
-        let Ok(d) = decode::decode(&bytes) else { continue };
+        let Ok(d) = preprocess::decode_for_prepare(&bytes) else { continue };
         decode_ms += ms(t.elapsed());
         pixels += u64::from(d.width()) * u64::from(d.height());
         // What the colour features alone cost (histogram + k-means palette on 96x96 pixels).
@@ -611,7 +617,7 @@ fn query(_args: &Args) -> Result<Value> {
     for q in queries.iter().chain(&queries) {
         let t = Instant::now();
         let bytes = std::fs::read(q)?;
-        let d = decode::decode(&bytes)?;
+        let d = preprocess::decode_for_prepare(&bytes)?;
         dec.push(ms(t.elapsed()));
         let t = Instant::now();
         let p = preprocess::prepare(d, false);
@@ -784,7 +790,7 @@ fn pipeline(args: &Args) -> Result<Value> {
         let prepare_one = |f: &PathBuf| -> Option<Prepared> {
             let bytes = std::fs::read(f).ok()?;
             std::hint::black_box(blake3::hash(&bytes));
-            decode::decode(&bytes).ok().map(|d| preprocess::prepare(d, true))
+            preprocess::decode_for_prepare(&bytes).ok().map(|d| preprocess::prepare(d, true))
         };
         let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
         if workers == 0 {
@@ -848,6 +854,124 @@ fn pipeline(args: &Args) -> Result<Value> {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+// ---------------------------------------------------------------------------------------------
+// reduced: DCT-domain reduced JPEG decoding against the full decode
+
+fn reduced(args: &Args) -> Result<Value> {
+    header("reduced: full decode vs decode_for_prepare (large JPEGs reduced in the DCT domain)");
+    let sub = subset(&args.images, args.limit)?;
+    println!("subset: {} of {} image files under {}, list sha256 {}", sub.files.len(), sub.total, args.images.display(), sub.sha256);
+    let mut embedder = Embedder::new(THREADS)?;
+    let best_of = |f: &mut dyn FnMut()| (0..3).map(|_| cpu_ms(f)).fold(f64::INFINITY, f64::min);
+    let (mut n_files, mut n_reduced) = (0usize, 0usize);
+    let (mut full_decode, mut red_decode, mut full_prepare, mut red_prepare) = (0.0, 0.0, 0.0, 0.0);
+    // Per aspect (colour, texture, shape): cosines over the reduced files, and the worst file.
+    let mut cosines: [Vec<f64>; 3] = Default::default();
+    let mut worst: [(f64, String); 3] = Default::default();
+    for (path, rel) in sub.files.iter().zip(&sub.rel) {
+        let bytes = std::fs::read(path)?;
+        let (Ok(full), Ok(red)) = (decode::decode(&bytes), preprocess::decode_for_prepare(&bytes)) else {
+            println!("  {rel}: not decodable, skipped");
+            continue;
+        };
+        n_files += 1;
+        let (fd, rd) = (
+            best_of(&mut || drop(std::hint::black_box(decode::decode(&bytes)))),
+            best_of(&mut || drop(std::hint::black_box(preprocess::decode_for_prepare(&bytes)))),
+        );
+        full_decode += fd;
+        red_decode += rd;
+        let reduced_to = (red.image.width(), red.image.height());
+        let is_reduced = red.is_reduced();
+        let (mut pf, mut pr) = (None, None);
+        let mut full = Some(full);
+        let mut red = Some(red);
+        full_prepare += cpu_ms(&mut || pf = Some(preprocess::prepare(full.take().expect("once"), true)));
+        red_prepare += cpu_ms(&mut || pr = Some(preprocess::prepare(red.take().expect("once"), true)));
+        if !is_reduced {
+            continue;
+        }
+        n_reduced += 1;
+        let (pf, pr) = (pf.expect("prepared"), pr.expect("prepared"));
+        let v = embedder.embed(&[&pf.tensor, &pr.tensor])?;
+        let (ef, er) = (Embedding::new(&pf.colour, &v[0]), Embedding::new(&pr.colour, &v[1]));
+        let pairs = [(&ef.colour, &er.colour), (&ef.texture, &er.texture), (&ef.shape, &er.shape)];
+        let line: Vec<String> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                let c = a.iter().zip(b.iter()).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum::<f64>();
+                cosines[i].push(c);
+                if worst[i].1.is_empty() || c < worst[i].0 {
+                    worst[i] = (c, rel.clone());
+                }
+                format!("{c:.4}")
+            })
+            .collect();
+        println!(
+            "  {rel}: {}x{} decoded at {}x{} in {rd:.1} ms (full {fd:.1} ms); cosine colour {} texture {} shape {}",
+            pf.width, pf.height, reduced_to.0, reduced_to.1, line[0], line[1], line[2]
+        );
+    }
+    if n_files == 0 {
+        bail!("no decodable image under {}", args.images.display());
+    }
+    let nf = n_files as f64;
+    println!(
+        "{n_files} files, {n_reduced} decoded reduced; CPU ms/image (best of 3): decode full {:.1} -> {:.1}, prepare {:.1} -> {:.1}, decode+prepare {:.1} -> {:.1}",
+        full_decode / nf,
+        red_decode / nf,
+        full_prepare / nf,
+        red_prepare / nf,
+        (full_decode + full_prepare) / nf,
+        (red_decode + red_prepare) / nf
+    );
+    let mut out = json!({
+        "images_dir": args.images.display().to_string(),
+        "files": n_files,
+        "list_sha256": sub.sha256,
+        "reduced": n_reduced,
+        "decode_full_cpu_ms_per_image": round(full_decode / nf, 2),
+        "decode_reduced_cpu_ms_per_image": round(red_decode / nf, 2),
+        "prepare_full_cpu_ms_per_image": round(full_prepare / nf, 2),
+        "prepare_reduced_cpu_ms_per_image": round(red_prepare / nf, 2),
+    });
+    for (i, aspect) in ["colour", "texture", "shape"].iter().enumerate() {
+        let c = &cosines[i];
+        if c.is_empty() {
+            continue;
+        }
+        let mean = c.iter().sum::<f64>() / c.len() as f64;
+        println!("  {aspect}: cosine full vs reduced min {:.4} ({}), mean {mean:.4}", worst[i].0, worst[i].1);
+        out[format!("{aspect}_cosine_min")] = json!(round(worst[i].0, 5));
+        out[format!("{aspect}_cosine_mean")] = json!(round(mean, 5));
+        out[format!("{aspect}_cosine_min_file")] = json!(worst[i].1);
+    }
+    Ok(out)
+}
+
+/// CPU time of this thread spent in `f`, in ms (wall time where there is no thread clock).
+fn cpu_ms(f: &mut dyn FnMut()) -> f64 {
+    #[cfg(unix)]
+    {
+        let now = || {
+            let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: `t` is a valid timespec to write to; the clock id is a constant.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+            t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1e6
+        };
+        let start = now();
+        f();
+        now() - start
+    }
+    #[cfg(not(unix))]
+    {
+        let t = Instant::now();
+        f();
+        ms(t.elapsed())
+    }
+}
 
 struct Subset {
     files: Vec<PathBuf>,
@@ -914,7 +1038,7 @@ fn bytes_to_path(b: &[u8]) -> PathBuf {
 
 fn prepare_file(path: &Path) -> Result<Prepared> {
     let bytes = std::fs::read(path)?;
-    Ok(preprocess::prepare(decode::decode(&bytes)?, true))
+    Ok(preprocess::prepare(preprocess::decode_for_prepare(&bytes)?, true))
 }
 
 /// Nearest-rank percentile (sorts `v`).

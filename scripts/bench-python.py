@@ -5,7 +5,11 @@ PIL open -> EXIF transpose -> RGBA composited over white -> RGB -> resize 224x22
 float32 / 255, CHW -> onnxruntime (intra_op_num_threads=2) on models/kindred-efficientnet-lite0.onnx,
 batches of 8, decoding and inference one after the other in one process.
 
-Usage: scripts/bench-python.py [--images DIR] [--limit N] [--threads T] [--batch B] [--repeat R] [--no-limits]
+Usage: scripts/bench-python.py [--images DIR] [--limit N] [--threads T] [--batch B] [--repeat R] [--no-limits] [--draft]
+
+--draft: what an expert would add for large JPEGs: Pillow's `Image.draft` (libjpeg-turbo's scaled DCT
+decoding), with Kindred's rule (reduce by 2, 4 or 8 while the long side stays above 1024 px). Off by
+default: the baseline is the plain pipeline.
 
 Images beyond Kindred's decoder limits (a side over 16384 px, or over 640 MiB as RGBA) are skipped
 from their header, as Kindred refuses them, so both sides decode the same images (--no-limits
@@ -73,17 +77,21 @@ def subset(images: str, limit: int):
 MAX_SIDE = 16_384
 MAX_ALLOC = 640 * 1024 * 1024
 CROP_CONTEXT = 640
+WORKING_SIDE = 1024  # src/preprocess.rs: never reduce a JPEG's long side to this or below (--draft)
 
 
 class TooLarge(Exception):
     pass
 
 
-def load(path: bytes, kindred_limits: bool = True) -> np.ndarray:
+def load(path: bytes, kindred_limits: bool = True, draft: bool = False) -> np.ndarray:
     with Image.open(path) as im:
         w, h = im.size
         if kindred_limits and (w > MAX_SIDE or h > MAX_SIDE or w * h * 4 > MAX_ALLOC):
             raise TooLarge(f"image too large ({w}x{h}; Kindred's limits)")
+        n = next((n for n in (8, 4, 2) if max(w, h) > n * WORKING_SIDE), 1)
+        if draft and im.format == "JPEG" and n > 1:
+            im.draft("RGB", (w // n, h // n))
         im = ImageOps.exif_transpose(im)
         rgba = im.convert("RGBA")
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -105,7 +113,7 @@ def load(path: bytes, kindred_limits: bool = True) -> np.ndarray:
     return tuple((np.asarray(v, dtype=np.float32) / 255.0).transpose(2, 0, 1) for v in (image, crop))
 
 
-def timed_pass(session, files: list, batch_size: int, kindred_limits: bool) -> dict:
+def timed_pass(session, files: list, batch_size: int, kindred_limits: bool, draft: bool) -> dict:
     done = failed = 0
     decode_s = infer_s = 0.0
     batch: list = []
@@ -122,7 +130,7 @@ def timed_pass(session, files: list, batch_size: int, kindred_limits: bool) -> d
     for f in files:
         t = time.perf_counter()
         try:
-            tensor = load(f, kindred_limits)
+            tensor = load(f, kindred_limits, draft)
         except Exception as e:  # a user's script would skip unreadable files too
             failed += 1
             print(f"  failed: {os.fsdecode(f)}: {e}", file=sys.stderr)
@@ -149,6 +157,8 @@ def main() -> None:
     ap.add_argument("--no-limits", action="store_true",
                     help="decode images beyond Kindred's size limits too (by default they are skipped, as Kindred does)")
     ap.add_argument("--repeat", type=int, default=3, help="timed passes over the files (median reported)")
+    ap.add_argument("--draft", action="store_true",
+                    help="decode large JPEGs reduced with Image.draft (libjpeg-turbo DCT scaling), as Kindred does")
     args = ap.parse_args()
 
     files, rel, total, step, digest = subset(args.images, args.limit)
@@ -174,7 +184,7 @@ def main() -> None:
 
     runs = []
     for r in range(max(1, args.repeat)):
-        run = timed_pass(session, files, args.batch, not args.no_limits)
+        run = timed_pass(session, files, args.batch, not args.no_limits, args.draft)
         runs.append(run)
         print(f"python run {r + 1}: {run['images']} images ({run['failed']} failed) in {run['seconds']:.2f} s = "
               f"{run['images'] / run['seconds']:.1f} images/s (decode+preprocess {run['decode_s']:.2f} s = "
@@ -202,6 +212,7 @@ def main() -> None:
         "decode_ms_per_image": round(1000 * decode_s / max(done, 1), 3),
         "inference_ms_per_image": round(1000 * infer_s / max(done, 1), 3),
         "kindred_limits": not args.no_limits,
+        "draft": args.draft,
         "threads": args.threads,
         "batch": args.batch,
         "onnxruntime": ort.__version__,

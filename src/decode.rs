@@ -1,8 +1,10 @@
 //! Decoding image files into pixels: format sniffed from content, explicit memory limits enforced
-//! before allocation, EXIF orientation applied, alpha kept for the colour features.
+//! before allocation, EXIF orientation applied, alpha kept for the colour features. JPEGs far
+//! larger than a consumer needs can be decoded reduced in the DCT domain ([`decode_reduced`]).
 
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 /// Largest accepted width or height; headers claiming more are refused before any allocation.
@@ -48,22 +50,34 @@ pub enum DecodeError {
     },
 }
 
-/// A decoded, correctly oriented image at full resolution.
+/// A decoded, correctly oriented image: at full resolution from [`decode`], possibly reduced from
+/// [`decode_reduced`].
 pub struct Decoded {
     /// Pixels, 8-bit RGB or RGBA (higher bit depths are reduced).
     pub image: DynamicImage,
     /// Sniffed container format.
     pub format: ImageFormat,
+    /// Oriented size of the picture at full resolution (`image` may be smaller).
+    full_size: (u32, u32),
 }
 
 impl Decoded {
-    /// Width after orientation.
-    pub fn width(&self) -> u32 {
-        self.image.width()
+    /// A full-resolution decoded image.
+    pub fn new(image: DynamicImage, format: ImageFormat) -> Self {
+        let full_size = (image.width(), image.height());
+        Decoded { image, format, full_size }
     }
-    /// Height after orientation.
+    /// Width of the full-resolution picture after orientation.
+    pub fn width(&self) -> u32 {
+        self.full_size.0
+    }
+    /// Height of the full-resolution picture after orientation.
     pub fn height(&self) -> u32 {
-        self.image.height()
+        self.full_size.1
+    }
+    /// Whether `image` was decoded at less than full resolution.
+    pub fn is_reduced(&self) -> bool {
+        self.full_size != (self.image.width(), self.image.height())
     }
 }
 
@@ -121,7 +135,71 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
-    Ok(Decoded { image, format })
+    Ok(Decoded::new(image, format))
+}
+
+/// Decodes an in-memory file for a consumer that needs at most `min_side` pixels on the long side.
+/// A JPEG whose long side exceeds twice `min_side` is decoded reduced by 2, 4 or 8 in the DCT
+/// domain (the largest factor that keeps the decoded long side above `min_side`), several times
+/// faster than a full decode; `width()`/`height()` still give the full size. Everything else, and
+/// any JPEG the reduced decoder does not handle (CMYK, lossless, 12-bit, damaged data), is decoded
+/// as [`decode`] does, with the same errors.
+pub fn decode_reduced(bytes: &[u8], min_side: u32) -> Result<Decoded, DecodeError> {
+    if sniff(bytes)? == ImageFormat::Jpeg
+        && jpeg_has_end(bytes)
+        && let Some(decoded) = decode_jpeg_reduced(bytes, min_side)
+    {
+        return Ok(decoded);
+    }
+    decode(bytes)
+}
+
+/// The divisor (2, 4 or 8) for a picture with long side `long`, or `None` if it is not larger
+/// than twice `min_side`: the largest whose reduced long side stays above `min_side`.
+fn reduction(long: u32, min_side: u32) -> Option<u32> {
+    [8, 4, 2].into_iter().find(|&n| u64::from(long) > u64::from(n) * u64::from(min_side))
+}
+
+/// JPEG decoded reduced with `jpeg-decoder`'s scaled IDCT; `None` when the full decode must run
+/// instead (not reducible, outside what this path handles, or any error: [`decode`] reports it).
+fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
+    use jpeg_decoder::{CodingProcess, PixelFormat};
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(usize::try_from(MAX_ALLOC).unwrap_or(usize::MAX));
+    decoder.read_info().ok()?;
+    let info = decoder.info()?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let within_limits = width > 0
+        && height > 0
+        && width <= MAX_SIDE
+        && height <= MAX_SIDE
+        && u64::from(width) * u64::from(height) * 4 <= MAX_ALLOC;
+    // CMYK/YCCK keep the full decoder's colour conversion; lossless and >8-bit are not DCT-scaled.
+    let handled = matches!(info.pixel_format, PixelFormat::L8 | PixelFormat::RGB24)
+        && matches!(info.coding_process, CodingProcess::DctSequential | CodingProcess::DctProgressive);
+    if !within_limits || !handled {
+        return None;
+    }
+    let n = reduction(width.max(height), min_side)?;
+    let (w, h) = (width.div_ceil(n), height.div_ceil(n));
+    let scaled = decoder.scale(u16::try_from(w).ok()?, u16::try_from(h).ok()?).ok()?;
+    if (u32::from(scaled.0), u32::from(scaled.1)) != (w, h) {
+        return None;
+    }
+    let pixels = decoder.decode().ok()?;
+    let mut image = match info.pixel_format {
+        PixelFormat::RGB24 => DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels)?),
+        _ => DynamicImage::ImageRgb8(DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, pixels)?).to_rgb8()),
+    };
+    let orientation =
+        decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    image.apply_orientation(orientation);
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    );
+    let full_size = if turned { (height, width) } else { (width, height) };
+    Some(Decoded { image, format: ImageFormat::Jpeg, full_size })
 }
 
 /// A complete JPEG ends with the EOI marker (FF D9), possibly followed by a little padding or
@@ -173,6 +251,134 @@ mod tests {
         img.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg).unwrap();
         assert!(decode(&jpeg).is_ok());
         assert!(matches!(decode(&jpeg[..jpeg.len() * 2 / 3]), Err(DecodeError::Truncated("JPEG"))));
+    }
+
+    /// A smooth picture whose halves and quarters differ (red follows x, green follows y, a blue
+    /// block in the top-left quarter), so a wrong orientation or scale shows as a large difference.
+    fn picture(w: u32, h: u32) -> image::RgbImage {
+        image::RgbImage::from_fn(w, h, |x, y| {
+            let (r, g) = ((x * 255 / w) as u8, (y * 255 / h) as u8);
+            if x < w / 4 && y < h / 4 { image::Rgb([r / 4, g / 4, 220]) } else { image::Rgb([r, g, 40]) }
+        })
+    }
+
+    fn jpeg(image: &DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)).unwrap();
+        out
+    }
+
+    /// `jpeg` with an EXIF APP1 segment carrying `orientation`, right after SOI.
+    fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
+        let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+        app1.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0]);
+        let mut out = jpeg[..2].to_vec();
+        out.extend([0xFF, 0xE1]);
+        out.extend(((app1.len() + 2) as u16).to_be_bytes());
+        out.extend(app1);
+        out.extend(&jpeg[2..]);
+        out
+    }
+
+    /// Mean absolute difference per sample between `small` and `big` resized to `small`'s size.
+    fn mean_abs_diff(small: &DynamicImage, big: &DynamicImage) -> f64 {
+        let (w, h) = (small.width(), small.height());
+        let big = image::imageops::resize(&big.to_rgb8(), w, h, image::imageops::FilterType::Triangle);
+        let small = small.to_rgb8();
+        let sum: u64 = small.as_raw().iter().zip(big.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+        sum as f64 / small.as_raw().len() as f64
+    }
+
+    #[test]
+    fn reduction_keeps_the_long_side_above_min_side() {
+        assert_eq!(reduction(2048, 1024), None); // twice the working side: never reduced
+        assert_eq!(reduction(2049, 1024), Some(2));
+        assert_eq!(reduction(4096, 1024), Some(2));
+        assert_eq!(reduction(4097, 1024), Some(4));
+        assert_eq!(reduction(8193, 1024), Some(8));
+        assert_eq!(reduction(16_384, 1024), Some(8));
+        assert_eq!(reduction(u32::MAX, u32::MAX), None);
+    }
+
+    #[test]
+    fn large_jpeg_is_decoded_reduced() {
+        let full_picture = DynamicImage::ImageRgb8(picture(4200, 1000));
+        let bytes = jpeg(&full_picture);
+        let full = decode(&bytes).unwrap();
+        assert!(!full.is_reduced());
+        for (min_side, n) in [(1024, 4), (500, 8), (2000, 2), (2100, 1)] {
+            let d = decode_reduced(&bytes, min_side).unwrap();
+            assert_eq!((d.width(), d.height()), (4200, 1000), "full size kept");
+            assert_eq!((d.image.width(), d.image.height()), (4200u32.div_ceil(n), 1000u32.div_ceil(n)), "min_side {min_side}");
+            assert_eq!(d.is_reduced(), n > 1);
+            assert_eq!(d.format, ImageFormat::Jpeg);
+            assert!(matches!(d.image, DynamicImage::ImageRgb8(_)));
+            let diff = mean_abs_diff(&d.image, &full.image);
+            assert!(diff < 1.5, "min_side {min_side}: mean difference to the full decode {diff}");
+        }
+    }
+
+    #[test]
+    fn small_jpegs_and_other_formats_decode_as_before() {
+        let small = jpeg(&DynamicImage::ImageRgb8(picture(2048, 700)));
+        let (a, b) = (decode(&small).unwrap(), decode_reduced(&small, 1024).unwrap());
+        assert!(!b.is_reduced());
+        assert_eq!(a.image.as_bytes(), b.image.as_bytes(), "same decoder, same pixels");
+        let bytes = png(3000, 40);
+        assert!(!decode_reduced(&bytes, 64).unwrap().is_reduced(), "only JPEGs are reduced");
+    }
+
+    #[test]
+    fn orientation_is_applied_to_reduced_jpegs() {
+        let bytes = jpeg(&DynamicImage::ImageRgb8(picture(500, 200)));
+        for orientation in 1..=8 {
+            let oriented = with_orientation(&bytes, orientation);
+            let full = decode(&oriented).unwrap();
+            let reduced = decode_reduced(&oriented, 64).unwrap(); // 4 x 64 < 500 <= 8 x 64: a quarter
+            assert!(reduced.is_reduced());
+            assert_eq!((reduced.width(), reduced.height()), (full.width(), full.height()), "orientation {orientation}");
+            let turned = orientation >= 5;
+            assert_eq!((reduced.width(), reduced.height()), if turned { (200, 500) } else { (500, 200) });
+            let want = if turned { (50, 125) } else { (125, 50) };
+            assert_eq!((reduced.image.width(), reduced.image.height()), want, "orientation {orientation}");
+            let diff = mean_abs_diff(&reduced.image, &full.image);
+            assert!(diff < 3.0, "orientation {orientation}: mean difference to the full decode {diff}");
+        }
+    }
+
+    #[test]
+    fn greyscale_jpegs_are_reduced_to_rgb_and_cmyk_ones_decoded_in_full() {
+        let grey = DynamicImage::ImageLuma8(image::GrayImage::from_fn(600, 300, |x, y| image::Luma([((x + y) / 4) as u8])));
+        let d = decode_reduced(&jpeg(&grey), 64).unwrap();
+        assert_eq!((d.image.width(), d.image.height()), (75, 38)); // 600 > 8 x 64: an eighth
+        let rgb = d.image.as_rgb8().expect("RGB");
+        assert!(rgb.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+        // CMYK keeps the full decoder's colour conversion (96 x 64 > 8 x 8, yet not reduced).
+        let cmyk = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/formats/cmyk.jpg")).unwrap();
+        let (a, b) = (decode(&cmyk).unwrap(), decode_reduced(&cmyk, 8).unwrap());
+        assert!(!b.is_reduced());
+        assert_eq!(a.image.as_bytes(), b.image.as_bytes());
+    }
+
+    #[test]
+    fn damaged_large_jpegs_error_as_before() {
+        let bytes = jpeg(&DynamicImage::ImageRgb8(picture(3000, 2000)));
+        // Cut: refused before either decoder runs.
+        let cut = &bytes[..bytes.len() * 2 / 3];
+        assert!(matches!(decode_reduced(cut, 1024), Err(DecodeError::Truncated("JPEG"))));
+        // Cut but ending with an EOI marker: whatever the full decode says, no panic, full size.
+        let mut patched = cut.to_vec();
+        patched.extend([0xFF, 0xD9]);
+        match (decode(&patched), decode_reduced(&patched, 1024)) {
+            (Ok(a), Ok(b)) => assert_eq!((a.width(), a.height()), (b.width(), b.height())),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("full {:?} vs reduced {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+        // A header claiming more than the limits: the full path's error.
+        let mut huge = bytes.clone();
+        let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        huge[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]); // 65535 x 65535
+        assert!(matches!(decode_reduced(&huge, 1024), Err(DecodeError::TooLarge { .. })));
     }
 
     #[test]

@@ -343,7 +343,7 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
     if let Some(sources) = by_hash.get(&hash) {
         return Outcome::Known { file, hash, sources: sources.clone() };
     }
-    match decode::decode(&bytes) {
+    match preprocess::decode_for_prepare(&bytes) {
         Ok(decoded) => {
             let format = decode::format_name(decoded.format);
             Outcome::Prepared { file, hash, format, prepared: Box::new(preprocess::prepare(decoded, true)) }

@@ -8,7 +8,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use image::DynamicImage;
 
 use crate::colour::{self, ColourFeatures};
-use crate::decode::Decoded;
+use crate::decode::{self, DecodeError, Decoded};
 
 /// CNN input side in pixels (square).
 pub const INPUT_SIDE: u32 = 224;
@@ -26,8 +26,9 @@ pub const THUMB_SIDE: u32 = 192;
 /// Side of the square the colour statistics are sampled on.
 const COLOUR_SIDE: u32 = 96;
 /// Images larger than this (longest side) are first reduced once; every output is then derived
-/// from the reduced copy. It stays well above every output size, so quality is unaffected.
-const WORKING_SIDE: u32 = 1024;
+/// from the reduced copy. It stays well above every output size, so quality is unaffected. Large
+/// JPEGs are decoded reduced, but always to a long side above this ([`decode_for_prepare`]).
+pub const WORKING_SIDE: u32 = 1024;
 
 /// Everything derived from one image's pixels, ready for the model and the catalog.
 pub struct Prepared {
@@ -43,11 +44,17 @@ pub struct Prepared {
     pub thumbnail: Option<Vec<u8>>,
 }
 
+/// Decodes a file for [`prepare`]: JPEGs over twice `WORKING_SIDE` reduced in the DCT domain to a
+/// long side still above it (see [`decode::decode_reduced`]), everything else in full.
+pub fn decode_for_prepare(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    decode::decode_reduced(bytes, WORKING_SIDE)
+}
+
 /// Derives model input, colour features and (if `with_thumbnail`) a thumbnail from a decoded image.
 pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
     let (width, height) = (decoded.width(), decoded.height());
     let mut resizer = Resizer::new();
-    let (pixels, has_alpha) = working_copy(&mut resizer, decoded.image);
+    let (pixels, has_alpha) = working_copy(&mut resizer, decoded.image, (width, height));
     let (w, h) = (pixels.width(), pixels.height());
 
     // Colour is measured on what the artist sees (transparency over white), so a transparent PNG
@@ -68,8 +75,10 @@ pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
     Prepared { width, height, tensor, colour, thumbnail }
 }
 
-/// The image as a `fast_image_resize` buffer, reduced to `WORKING_SIDE` if larger.
-fn working_copy(resizer: &mut Resizer, image: DynamicImage) -> (Image<'static>, bool) {
+/// The image as a `fast_image_resize` buffer, reduced to `WORKING_SIDE` if larger. The reduced
+/// size is computed from `full` (the picture's full-resolution size), so a picture decoded
+/// reduced gets the same working size as a full decode.
+fn working_copy(resizer: &mut Resizer, image: DynamicImage, full: (u32, u32)) -> (Image<'static>, bool) {
     let has_alpha = image.color().has_alpha();
     let (w, h) = (image.width(), image.height());
     let (buf, kind) = match image {
@@ -78,12 +87,12 @@ fn working_copy(resizer: &mut Resizer, image: DynamicImage) -> (Image<'static>, 
         other if has_alpha => (other.to_rgba8().into_raw(), PixelType::U8x4),
         other => (other.to_rgb8().into_raw(), PixelType::U8x3),
     };
-    let full = Image::from_vec_u8(w, h, buf, kind).expect("buffer size matches dimensions");
+    let pixels = Image::from_vec_u8(w, h, buf, kind).expect("buffer size matches dimensions");
     if w.max(h) <= WORKING_SIDE {
-        return (full, has_alpha);
+        return (pixels, has_alpha);
     }
-    let (rw, rh) = fit(w, h, WORKING_SIDE);
-    (resize(resizer, &full, rw, rh), has_alpha)
+    let (rw, rh) = fit(full.0, full.1, WORKING_SIDE);
+    (resize(resizer, &pixels, rw, rh), has_alpha)
 }
 
 /// Dimensions scaled so the longest side is at most `side` (never upscaled, never zero).
@@ -179,7 +188,7 @@ mod tests {
     #[test]
     fn transparent_pixels_become_white_for_the_model() {
         let img = image::RgbaImage::from_pixel(300, 200, image::Rgba([0, 0, 0, 0]));
-        let decoded = Decoded { image: DynamicImage::ImageRgba8(img), format: image::ImageFormat::Png };
+        let decoded = Decoded::new(DynamicImage::ImageRgba8(img), image::ImageFormat::Png);
         let p = prepare(decoded, true);
         assert_eq!(p.tensor.len(), INPUT_LEN);
         assert!(p.tensor.iter().all(|&v| (v - 1.0).abs() < 1e-6));
@@ -197,7 +206,7 @@ mod tests {
     fn texture_crop_is_the_centre_at_native_scale() {
         // 400 x 300 fits in 640: the crop is a plain copy of the centre (x 88.., y 38..).
         let img = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]));
-        let decoded = Decoded { image: DynamicImage::ImageRgb8(img), format: image::ImageFormat::Png };
+        let decoded = Decoded::new(DynamicImage::ImageRgb8(img), image::ImageFormat::Png);
         let p = prepare(decoded, false);
         assert_eq!(p.tensor.len(), INPUT_LEN);
         for (x, y) in [(0, 0), (10, 200), (223, 223)] {
@@ -207,12 +216,40 @@ mod tests {
     }
 
     #[test]
+    fn reduced_jpeg_prepares_like_the_full_decode() {
+        // 3000 x 2000 JPEG: decoded at half size (1500 x 1000, above WORKING_SIDE), so the working
+        // copy, thumbnail and model views have the same sizes as from the full decode.
+        let img = image::RgbImage::from_fn(3000, 2000, |x, y| {
+            let grain = ((x * 7 + y * 13) % 5) as u8;
+            image::Rgb([(x / 12) as u8 + grain, (y / 8) as u8, ((x + y) / 20) as u8])
+        });
+        let mut bytes = Vec::new();
+        DynamicImage::ImageRgb8(img)
+            .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90))
+            .unwrap();
+        let decoded = decode_for_prepare(&bytes).unwrap();
+        assert_eq!((decoded.image.width(), decoded.image.height()), (1500, 1000));
+        let reduced = prepare(decoded, true);
+        let full = prepare(decode::decode(&bytes).unwrap(), true);
+        assert_eq!((reduced.width, reduced.height), (3000, 2000), "the catalogue keeps the full size");
+        let dims = |p: &Prepared| image::load_from_memory(p.thumbnail.as_ref().unwrap()).unwrap().to_rgb8().dimensions();
+        assert_eq!(dims(&reduced), dims(&full));
+        assert_eq!(dims(&reduced), (192, 128));
+        let diff = reduced.tensor.iter().zip(&full.tensor).map(|(a, b)| (a - b).abs()).sum::<f32>() / INPUT_LEN as f32;
+        assert!(diff < 1.0 / 255.0, "mean model-input difference {diff}");
+        let (a, b) = (&reduced.colour.histogram, &full.colour.histogram);
+        let cos = a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()
+            / (a.iter().map(|x| x * x).sum::<f32>().sqrt() * b.iter().map(|x| x * x).sum::<f32>().sqrt());
+        assert!(cos > 0.999, "colour histogram cosine {cos}");
+    }
+
+    #[test]
     fn texture_crop_of_extreme_shapes_is_well_formed() {
         let sides = [1, 2, 3, 100, 223, 224, 225, 357, 639, 640, 641, 1000, 1023, 1024, 1025, 5000];
         let sizes = sides.iter().flat_map(|&w| sides.iter().map(move |&h| (w, h)));
         for (w, h) in sizes.filter(|&(w, h)| u64::from(w) * u64::from(h) <= 5_000_000) {
             let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 100, 50]));
-            let decoded = Decoded { image: DynamicImage::ImageRgb8(img), format: image::ImageFormat::Png };
+            let decoded = Decoded::new(DynamicImage::ImageRgb8(img), image::ImageFormat::Png);
             let p = prepare(decoded, false);
             assert_eq!(p.tensor.len(), INPUT_LEN, "{w}x{h}");
             let red = crop_px(&p, 0, 112, 112);

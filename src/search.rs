@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::catalog::{ArtworkId, Catalog};
-use crate::decode;
 use crate::embed::Embedder;
 use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
 use crate::index::{Metric, VectorIndex};
@@ -57,7 +56,7 @@ impl AspectIndexes {
 /// Computes the features of an image file with the model (for queries from outside the library).
 pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let decoded = decode::decode(&bytes).with_context(|| format!("cannot use {} as a query", path.display()))?;
+    let decoded = preprocess::decode_for_prepare(&bytes).with_context(|| format!("cannot use {} as a query", path.display()))?;
     let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().context("model returned no vectors")?;
     Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })

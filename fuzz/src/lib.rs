@@ -11,16 +11,15 @@ use std::sync::OnceLock;
 
 use kindred::Aspect;
 use kindred::catalog::{decode_palette, decode_thumbnail, decode_vector};
-use kindred::decode::decode;
 use kindred::index::{Metric, Representation, Storage};
 use kindred::library::{hnsw_representation, verify_saved_index};
 use kindred::model::ModelId;
-use kindred::preprocess::{INPUT_LEN, prepare};
+use kindred::preprocess::{INPUT_LEN, decode_for_prepare, prepare};
 
-/// (a) An image file as the importer sees it: decode, then derive model input, colour features and
-/// thumbnail.
+/// (a) An image file as the importer sees it: decode (large JPEGs reduced), then derive model
+/// input, colour features and thumbnail.
 pub fn decode_and_prepare(data: &[u8]) {
-    let Ok(decoded) = decode(data) else { return };
+    let Ok(decoded) = decode_for_prepare(data) else { return };
     let (width, height) = (decoded.width(), decoded.height());
     assert!(width > 0 && height > 0, "decoded an empty image");
     let prepared = prepare(decoded, true);
