@@ -42,16 +42,7 @@ case "$(realpath -m "$OUT")/" in
     "$REPO"/*) fail "the output folder must live outside the repository: $OUT" ;;
 esac
 
-need=(imagemagick mate-backgrounds gnome-backgrounds)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "make-large-jpegs: installing ${missing[*]}" >&2
-    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq || fail "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-        || fail "apt-get install ${missing[*]} failed"
-fi
+"$REPO/scripts/apt-install.sh" imagemagick mate-backgrounds gnome-backgrounds || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 mapfile -t SOURCES < <(

@@ -29,16 +29,7 @@ VENV=${KINDRED_QUALITY_VENV:-$HOME/.cache/kindred/venvs/quality}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}
 
 # 1. Debian packages: ImageMagick (the variants) and the source images.
-need=(imagemagick openclipart-png gnome-backgrounds mate-backgrounds)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "quality: installing ${missing[*]}" >&2
-  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    || fail "apt-get install ${missing[*]} failed"
-fi
+"$REPO/scripts/apt-install.sh" imagemagick openclipart-png gnome-backgrounds mate-backgrounds || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 # 2. Python venv outside the repo, pinned requirements; reinstalled when requirements.txt changes.
