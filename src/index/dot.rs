@@ -59,6 +59,30 @@ fn has_avx2() -> bool {
 mod x86 {
     use std::arch::x86_64::*;
 
+    /// Σ of `$fmadd($load(a, k), $load(b, k))` over the full `$w`-lane chunks of `n` values into four
+    /// independent accumulators (the FMA latency overlaps); returns them and the index of the
+    /// first value not summed (fewer than `$w` remain). Expanded inside each kernel, so the
+    /// intrinsics compile with that kernel's target features.
+    macro_rules! accumulate {
+        ($n:expr, $w:expr, $zero:expr, $fmadd:ident, $load:expr, $a:expr, $b:expr) => {{
+            let mut acc = [$zero; 4];
+            let mut i = 0;
+            while i + 4 * $w <= $n {
+                for (j, s) in acc.iter_mut().enumerate() {
+                    *s = $fmadd($load($a, i + $w * j), $load($b, i + $w * j), *s);
+                }
+                i += 4 * $w;
+            }
+            let mut j = 0;
+            while i + $w <= $n {
+                acc[j] = $fmadd($load($a, i), $load($b, i), acc[j]);
+                i += $w;
+                j += 1;
+            }
+            (acc, i)
+        }};
+    }
+
     /// Σ a[i]·b[i] over `n` f32 values; four 16-lane accumulators.
     ///
     /// # Safety
@@ -67,20 +91,7 @@ mod x86 {
     pub unsafe fn dot_f32_avx512(a: *const f32, b: *const f32, n: usize) -> f32 {
         unsafe {
             let load = |p: *const f32, i: usize| _mm512_loadu_ps(p.add(i));
-            let mut acc = [_mm512_setzero_ps(); 4];
-            let mut i = 0;
-            while i + 64 <= n {
-                for (j, s) in acc.iter_mut().enumerate() {
-                    *s = _mm512_fmadd_ps(load(a, i + 16 * j), load(b, i + 16 * j), *s);
-                }
-                i += 64;
-            }
-            let mut j = 0;
-            while i + 16 <= n {
-                acc[j] = _mm512_fmadd_ps(load(a, i), load(b, i), acc[j]);
-                i += 16;
-                j += 1;
-            }
+            let (mut acc, i) = accumulate!(n, 16, _mm512_setzero_ps(), _mm512_fmadd_ps, load, a, b);
             if i < n {
                 let m: __mmask16 = (1 << (n - i)) - 1;
                 acc[3] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a.add(i)), _mm512_maskz_loadu_ps(m, b.add(i)), acc[3]);
@@ -97,20 +108,7 @@ mod x86 {
     pub unsafe fn dot_f16_avx512(a: *const u16, b: *const u16, n: usize) -> f32 {
         unsafe {
             let load = |p: *const u16, i: usize| _mm512_cvtph_ps(_mm256_loadu_si256(p.add(i).cast()));
-            let mut acc = [_mm512_setzero_ps(); 4];
-            let mut i = 0;
-            while i + 64 <= n {
-                for (j, s) in acc.iter_mut().enumerate() {
-                    *s = _mm512_fmadd_ps(load(a, i + 16 * j), load(b, i + 16 * j), *s);
-                }
-                i += 64;
-            }
-            let mut j = 0;
-            while i + 16 <= n {
-                acc[j] = _mm512_fmadd_ps(load(a, i), load(b, i), acc[j]);
-                i += 16;
-                j += 1;
-            }
+            let (mut acc, i) = accumulate!(n, 16, _mm512_setzero_ps(), _mm512_fmadd_ps, load, a, b);
             if i < n {
                 let m: __mmask16 = (1 << (n - i)) - 1;
                 let tail = |p: *const u16| _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p.add(i).cast()));
@@ -136,20 +134,7 @@ mod x86 {
     pub unsafe fn dot_f32_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
         unsafe {
             let load = |p: *const f32, i: usize| _mm256_loadu_ps(p.add(i));
-            let mut acc = [_mm256_setzero_ps(); 4];
-            let mut i = 0;
-            while i + 32 <= n {
-                for (j, s) in acc.iter_mut().enumerate() {
-                    *s = _mm256_fmadd_ps(load(a, i + 8 * j), load(b, i + 8 * j), *s);
-                }
-                i += 32;
-            }
-            let mut j = 0;
-            while i + 8 <= n {
-                acc[j] = _mm256_fmadd_ps(load(a, i), load(b, i), acc[j]);
-                i += 8;
-                j += 1;
-            }
+            let (mut acc, i) = accumulate!(n, 8, _mm256_setzero_ps(), _mm256_fmadd_ps, load, a, b);
             if i < n {
                 let m = _mm256_cmpgt_epi32(_mm256_set1_epi32((n - i) as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
                 acc[3] = _mm256_fmadd_ps(_mm256_maskload_ps(a.add(i), m), _mm256_maskload_ps(b.add(i), m), acc[3]);
@@ -166,20 +151,7 @@ mod x86 {
     pub unsafe fn dot_f16_avx2(a: *const u16, b: *const u16, n: usize) -> f32 {
         unsafe {
             let load = |p: *const u16, i: usize| _mm256_cvtph_ps(_mm_loadu_si128(p.add(i).cast()));
-            let mut acc = [_mm256_setzero_ps(); 4];
-            let mut i = 0;
-            while i + 32 <= n {
-                for (j, s) in acc.iter_mut().enumerate() {
-                    *s = _mm256_fmadd_ps(load(a, i + 8 * j), load(b, i + 8 * j), *s);
-                }
-                i += 32;
-            }
-            let mut j = 0;
-            while i + 8 <= n {
-                acc[j] = _mm256_fmadd_ps(load(a, i), load(b, i), acc[j]);
-                i += 8;
-                j += 1;
-            }
+            let (mut acc, i) = accumulate!(n, 8, _mm256_setzero_ps(), _mm256_fmadd_ps, load, a, b);
             if i < n {
                 // No 16-bit masked load before AVX-512: the last (at most 7) values one by one.
                 let (mut ta, mut tb) = ([0u16; 8], [0u16; 8]);
