@@ -12,10 +12,11 @@ use eframe::egui;
 use egui_kittest::Harness;
 use kindred::catalog::{Catalog, NewArtwork};
 use kindred::colour::Swatch;
-use kindred::features::{Aspect, Embedding};
+use kindred::aspect::Aspect;
+use kindred::vectors::Embedding;
 use kindred::gui::KindredApp;
 use kindred::index::synthetic_vectors;
-use kindred::model::Model;
+use kindred::model::ModelId;
 
 /// Fills a catalog with `n` artworks that share the sample thumbnails (vectors are synthetic).
 fn fill_library(dir: &Path, n: usize) {
@@ -31,7 +32,7 @@ fn fill_library(dir: &Path, n: usize) {
         Aspect::ALL.iter().map(|a| synthetic_vectors(n, a.dim(), (n / 100).max(1), *a as u64 + 1)).collect();
     std::fs::create_dir_all(dir).unwrap();
     let mut catalog = Catalog::open(&dir.join("catalog.sqlite")).unwrap();
-    let model = Model::id();
+    let model = ModelId::current();
     let mut w = catalog.writer().unwrap();
     for i in 0..n {
         let path = dir.join(format!("art/artwork-{i:05}.png"));

@@ -53,7 +53,7 @@ use kindred::import::{BATCH, Phase, Progress};
 use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, recall_at_k, synthetic_vectors};
 use kindred::model::{SHAPE_DIM, TEXTURE_DIM};
 use kindred::preprocess::{self, Prepared};
-use kindred::features::Embedding;
+use kindred::vectors::Embedding;
 use kindred::library::hnsw_representation;
 use kindred::{Aspect, Library, LibraryOptions, Query, Weights, decode};
 
@@ -661,13 +661,13 @@ fn query(_args: &Args) -> Result<Value> {
 
 fn library_scale(args: &Args) -> Result<Value> {
     use kindred::catalog::{Catalog, NewArtwork};
-    use kindred::features::Embedding;
+    use kindred::vectors::Embedding;
     let n = args.library_n;
     header(&format!("library: Library::search by artwork id on a catalog of {n} synthetic artworks"));
     let tmp = tempfile::Builder::new().prefix("kindred-bench-scale").tempdir()?;
     let dir = tmp.path().join("library");
     std::fs::create_dir_all(&dir)?;
-    let model = kindred::model::Model::id();
+    let model = kindred::model::ModelId::current();
     let clusters = (n / 100).max(1);
     let t = Instant::now();
     let colour = synthetic_vectors(n, COLOUR_DIM, clusters, 11);
@@ -704,7 +704,7 @@ fn library_scale(args: &Args) -> Result<Value> {
                 let start = Instant::now();
                 lib.catalog().counts(&model).map(|_| ms(start.elapsed()))
             })
-            .collect::<Result<_>>()?;
+            .collect::<kindred::Result<_>>()?;
         Ok(percentile(&mut t, 0.5))
     };
     let cold_counts_p50 = counts_p50(&lib, 5)?;
@@ -779,7 +779,7 @@ fn pipeline(args: &Args) -> Result<Value> {
             let tensors: Vec<&[f32]> = batch.iter().map(|p| p.tensor.as_slice()).collect();
             let out = embedder.embed(&tensors)?;
             for (p, cnn) in batch.iter().zip(&out) {
-                std::hint::black_box(kindred::features::Embedding::new(&p.colour, cnn));
+                std::hint::black_box(kindred::vectors::Embedding::new(&p.colour, cnn));
             }
             embed_s += c.elapsed().as_secs_f64();
             embedded += batch.len();

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::colour::Swatch;
-use crate::features::{Aspect, Embedding};
+use crate::error::{Error, Result};
+use crate::aspect::PerAspect;
+use crate::vectors::Embedding;
 use crate::model::ModelId;
 
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
@@ -71,7 +72,7 @@ impl Status {
             0 => Status::Ok,
             1 => Status::Failed,
             2 => Status::Missing,
-            other => bail!("corrupt catalog record: unknown status {other}"),
+            other => return Err(Error::CorruptRecord(format!("corrupt catalog record: unknown status {other}"))),
         })
     }
 }
@@ -154,7 +155,7 @@ pub struct Catalog {
 impl Catalog {
     /// Opens (creating and migrating if needed) the catalog at `path` for reading and writing.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).with_context(|| format!("opening catalog {}", path.display()))?;
+        let conn = Connection::open(path).map_err(|e| open_error(path, "cannot open", e))?;
         let mut cat = Self { conn, path: path.to_path_buf() };
         cat.setup(true).map_err(|e| cat.explain(e))?;
         Ok(cat)
@@ -166,8 +167,7 @@ impl Catalog {
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let uri = format!("file:{}?immutable=1", percent_encode(&path_to_bytes(path)));
-        let conn = Connection::open_with_flags(uri, flags)
-            .with_context(|| format!("opening catalog {} read-only", path.display()))?;
+        let conn = Connection::open_with_flags(uri, flags).map_err(|e| open_error(path, "cannot open read-only", e))?;
         let mut cat = Self { conn, path: path.to_path_buf() };
         cat.setup(false).map_err(|e| cat.explain(e))?;
         Ok(cat)
@@ -183,11 +183,13 @@ impl Catalog {
         self.conn.pragma_update(None, "foreign_keys", true)?;
         let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         if version > MIGRATIONS.len() {
-            bail!("catalog schema version {version} is newer than this Kindred understands ({})", MIGRATIONS.len());
+            let what = format!("schema version {version} is newer than this Kindred understands ({})", MIGRATIONS.len());
+            return Err(Error::Catalog { path: self.path.clone(), what, source: None });
         }
         if !writable {
             if version < MIGRATIONS.len() {
-                bail!("catalog needs an upgrade (schema {version}) but is read-only");
+                let what = format!("needs an upgrade (schema {version}) but is read-only");
+                return Err(Error::Catalog { path: self.path.clone(), what, source: None });
             }
             return Ok(());
         }
@@ -195,28 +197,20 @@ impl Catalog {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.transaction()?;
-            tx.execute_batch(sql).with_context(|| format!("migrating catalog to schema {}", i + 1))?;
+            tx.execute_batch(sql).map_err(|e| open_error(&self.path, &format!("cannot migrate to schema {}", i + 1), e))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
         Ok(())
     }
 
-    /// Turns SQLite's "not a database" into advice the user can act on.
-    fn explain(&self, e: anyhow::Error) -> anyhow::Error {
-        let corrupt = e.chain().any(|c| {
-            c.downcast_ref::<rusqlite::Error>().and_then(|e| e.sqlite_error_code()).is_some_and(|code| {
-                matches!(code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
-            })
-        });
-        if corrupt {
-            return anyhow!(
-                "catalog {} is damaged ({e:#}); restore it from a backup, or move it aside and run `kindred import` \
-                 again to rebuild the library",
-                self.path.display()
-            );
+    /// Names the catalog in an error from opening it; SQLite's "not a database" becomes
+    /// [`Error::CatalogDamaged`], with advice the user can act on.
+    fn explain(&self, e: Error) -> Error {
+        match e {
+            Error::Sqlite(e) => open_error(&self.path, "cannot open", e),
+            e => e,
         }
-        e.context(format!("catalog {}", self.path.display()))
     }
 
     /// Reads a `meta` value.
@@ -247,7 +241,7 @@ impl Catalog {
             "SELECT a.status, e.model = ?1, count(*) FROM artworks a
              LEFT JOIN embeddings e ON e.artwork_id = a.id GROUP BY 1, 2",
         )?;
-        let rows = stmt.query_map([&model.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<bool>>(1)?, r.get::<_, i64>(2)? as u64)))?;
+        let rows = stmt.query_map([model.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<bool>>(1)?, r.get::<_, i64>(2)? as u64)))?;
         for row in rows {
             let (status, current, n) = row?;
             match (Status::from_code(status)?, current) {
@@ -266,7 +260,7 @@ impl Catalog {
             "SELECT a.id, a.path, a.size, a.mtime_ns, a.status, e.model = ?1
              FROM artworks a LEFT JOIN embeddings e ON e.artwork_id = a.id",
         )?;
-        let rows = stmt.query_map([&model.0], |r| {
+        let rows = stmt.query_map([model.as_str()], |r| {
             Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<bool>>(5)?))
         })?;
         let mut out = HashMap::new();
@@ -285,7 +279,7 @@ impl Catalog {
              WHERE e.model = ?1 AND a.hash IS NOT NULL",
         )?;
         let mut out: HashMap<[u8; 32], Vec<ArtworkId>> = HashMap::new();
-        for row in stmt.query_map([&model.0], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?)))? {
+        for row in stmt.query_map([model.as_str()], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?)))? {
             let (hash, id) = row?;
             if let Ok(h) = <[u8; 32]>::try_from(hash.as_slice()) {
                 out.entry(h).or_default().push(id);
@@ -339,7 +333,7 @@ impl Catalog {
         )?;
         let mut out = HashMap::with_capacity(ids.len());
         for &id in ids {
-            let row = stmt.query_row(params![id, model.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            let row = stmt.query_row(params![id, model.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
             if let Some((c, t, s)) = row {
                 out.insert(id, decode_embedding(id, c, t, s)?);
             }
@@ -353,7 +347,7 @@ impl Catalog {
             "SELECT e.artwork_id, e.colour, e.texture, e.shape FROM embeddings e
              JOIN artworks a ON a.id = e.artwork_id WHERE a.status = 0 AND e.model = ?1 ORDER BY e.artwork_id",
         )?;
-        let mut rows = stmt.query([&model.0])?;
+        let mut rows = stmt.query([model.as_str()])?;
         while let Some(r) = rows.next()? {
             let id = r.get(0)?;
             f(id, decode_embedding(id, r.get(1)?, r.get(2)?, r.get(3)?)?)?;
@@ -366,7 +360,7 @@ impl Catalog {
         let json: Option<String> =
             self.conn.query_row("SELECT palette FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?;
         match json {
-            Some(j) => decode_palette(&j).with_context(|| format!("corrupt palette of artwork {id}")),
+            Some(j) => decode_palette(&j).map_err(|e| Error::CorruptRecord(format!("corrupt palette of artwork {id}: {e}"))),
             None => Ok(Vec::new()),
         }
     }
@@ -380,7 +374,7 @@ impl Catalog {
     pub fn integrity_check(&self) -> Result<()> {
         let res: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if res != "ok" {
-            bail!("catalog {} failed integrity check: {res}", self.path.display());
+            return Err(Error::CatalogDamaged { path: self.path.clone(), reason: format!("integrity check: {res}") });
         }
         Ok(())
     }
@@ -414,7 +408,7 @@ impl Writer<'_> {
         self.changed = true;
         self.tx.execute(
             "INSERT OR REPLACE INTO embeddings(artwork_id, model, colour, texture, shape, palette) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, model.0, f32_bytes(&e.colour), f32_bytes(&e.texture), f32_bytes(&e.shape), serde_json::to_string(palette)?],
+            params![id, model.as_str(), f32_bytes(&e.colour), f32_bytes(&e.texture), f32_bytes(&e.shape), serde_json::to_string(palette).expect("swatches serialise")],
         )?;
         Ok(())
     }
@@ -517,33 +511,50 @@ fn f32_bytes(v: &[f32]) -> Vec<u8> {
 /// Decodes a stored vector, checking its length (a damaged record is an error, not a panic).
 pub fn decode_vector(bytes: &[u8], dim: usize) -> Result<Vec<f32>> {
     if bytes.len() != dim * 4 {
-        bail!("vector has {} bytes, expected {}", bytes.len(), dim * 4);
+        return Err(Error::CorruptRecord(format!("vector has {} bytes, expected {}", bytes.len(), dim * 4)));
     }
     let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     if v.iter().any(|x| !x.is_finite()) {
-        bail!("vector contains non-finite values");
+        return Err(Error::CorruptRecord("vector contains non-finite values".into()));
     }
     Ok(v)
 }
 
 /// Decodes a stored palette (JSON array of swatches), checking that each weight is a fraction.
 pub fn decode_palette(json: &str) -> Result<Vec<Swatch>> {
-    let palette: Vec<Swatch> = serde_json::from_str(json)?;
+    let palette: Vec<Swatch> = serde_json::from_str(json).map_err(|e| Error::CorruptRecord(format!("palette: {e}")))?;
     // JSON numbers beyond f32 range parse as infinity; weights are fractions of the pixels.
     if let Some(s) = palette.iter().find(|s| !(0.0..=1.0).contains(&s.weight)) {
-        bail!("swatch weight {} is not a fraction", s.weight);
+        return Err(Error::CorruptRecord(format!("swatch weight {} is not a fraction", s.weight)));
     }
     Ok(palette)
 }
 
 /// Decodes a stored JPEG thumbnail to RGBA pixels (for display).
 pub fn decode_thumbnail(jpeg: &[u8]) -> Result<image::RgbaImage> {
-    Ok(image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)?.to_rgba8())
+    image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+        .map(|i| i.to_rgba8())
+        .map_err(|e| Error::CorruptRecord(format!("thumbnail: {e}")))
 }
 
 fn decode_embedding(id: ArtworkId, c: Vec<u8>, t: Vec<u8>, s: Vec<u8>) -> Result<Embedding> {
-    let dec = |b: &[u8], a: Aspect| decode_vector(b, a.dim()).with_context(|| format!("corrupt {a} vector of artwork {id}"));
-    Ok(Embedding { colour: dec(&c, Aspect::Colour)?, texture: dec(&t, Aspect::Texture)?, shape: dec(&s, Aspect::Shape)? })
+    let columns = PerAspect { colour: c, texture: t, shape: s };
+    Embedding::try_from_fn(|a| {
+        decode_vector(&columns[a], a.dim()).map_err(|e| Error::CorruptRecord(format!("corrupt {a} vector of artwork {id}: {e}")))
+    })
+}
+
+/// An error from opening or migrating the catalog at `path`, as [`Error::CatalogDamaged`] when SQLite
+/// says the file is corrupt or not a database.
+fn open_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    let damaged = e
+        .sqlite_error_code()
+        .is_some_and(|code| matches!(code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt));
+    if damaged {
+        Error::CatalogDamaged { path: path.to_path_buf(), reason: e.to_string() }
+    } else {
+        Error::Catalog { path: path.to_path_buf(), what: what.to_owned(), source: Some(e) }
+    }
 }
 
 #[cfg(unix)]
@@ -573,14 +584,14 @@ mod tests {
     use super::*;
 
     fn emb(x: f32) -> Embedding {
-        Embedding { colour: vec![x; Aspect::Colour.dim()], texture: vec![x; Aspect::Texture.dim()], shape: vec![x; Aspect::Shape.dim()] }
+        Embedding::from_fn(|a| vec![x; a.dim()])
     }
 
     #[test]
     fn round_trips_artworks_and_vectors() {
         let dir = tempfile::tempdir().unwrap();
         let mut cat = Catalog::open(&dir.path().join("c.sqlite")).unwrap();
-        let model = ModelId("m@1".into());
+        let model = ModelId::from_key("m@1");
         let mut w = cat.writer().unwrap();
         let hash = [7u8; 32];
         let id = w
@@ -592,7 +603,7 @@ mod tests {
         assert_eq!(cat.generation().unwrap(), 1);
         let c = cat.counts(&model).unwrap();
         assert_eq!((c.ok, c.failed, c.missing, c.stale), (1, 1, 0, 0));
-        assert_eq!(cat.counts(&ModelId("other".into())).unwrap().stale, 1);
+        assert_eq!(cat.counts(&ModelId::from_key("other")).unwrap().stale, 1);
         assert_eq!(cat.embeddings(&[id], &model).unwrap()[&id], emb(0.5));
         assert_eq!(cat.palette(id).unwrap()[0].rgb, [1, 2, 3]);
         assert_eq!(cat.embedded_by_hash(&model).unwrap()[&hash], vec![id]);

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::features::Weights;
+use crate::aspect::Weights;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::index::Metric;
 use crate::library::{IndexKind, Library, LibraryOptions};
@@ -51,18 +51,18 @@ pub enum Command {
     },
     /// Find the artworks most like each query image (a file, or `id:N` for a library artwork).
     Search {
-        /// Query images.
-        #[arg(required = true)]
-        queries: Vec<String>,
+        /// Query images: files, or `id:N` for a library artwork.
+        #[arg(required = true, value_parser = parse_query)]
+        queries: Vec<QueryArg>,
         /// Number of results per query.
         #[arg(long, short = 'k', default_value_t = 10)]
         top: usize,
         /// Aspect to compare: all, colour, texture or shape.
-        #[arg(long, default_value = "all", conflicts_with = "weights")]
-        aspect: String,
+        #[arg(long, default_value = "all", conflicts_with = "weights", value_parser = parse_aspect)]
+        aspect: Weights,
         /// Explicit weights for colour, texture and shape, e.g. 1,0.5,0.
-        #[arg(long, value_name = "C,T,S")]
-        weights: Option<String>,
+        #[arg(long, value_name = "C,T,S", value_parser = parse_weights)]
+        weights: Option<Weights>,
         /// Print results as JSON.
         #[arg(long)]
         json: bool,
@@ -73,6 +73,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A query as typed: the text (echoed in the output) and what it means.
+#[derive(Clone, Debug)]
+pub struct QueryArg {
+    /// As typed.
+    pub text: String,
+    /// A file or a library artwork.
+    pub query: Query,
+}
+
+/// `id:N` is a library artwork, anything else a file (checked when the search runs).
+fn parse_query(s: &str) -> Result<QueryArg, String> {
+    let query = match s.strip_prefix("id:") {
+        Some(id) => Query::Artwork(id.parse().map_err(|_| format!("`{s}`: expected id:NUMBER"))?),
+        None => Query::File(PathBuf::from(s)),
+    };
+    Ok(QueryArg { text: s.to_owned(), query })
+}
+
+/// `all`, `colour`, `texture` or `shape` (the aspect presets; explicit weights go to `--weights`).
+fn parse_aspect(s: &str) -> Result<Weights, String> {
+    if s.contains(',') {
+        return Err(format!("unknown aspect `{s}` (all, colour, texture, shape); use --weights C,T,S for weights"));
+    }
+    s.parse().map_err(|_| format!("unknown aspect `{s}` (all, colour, texture, shape)"))
+}
+
+/// Three weights `c,t,s` (or a preset name).
+fn parse_weights(s: &str) -> Result<Weights, String> {
+    s.parse().map_err(|e: crate::Error| e.to_string())
 }
 
 fn parse_index_kind(s: &str) -> Result<IndexKind, String> {
@@ -91,7 +122,7 @@ impl Cli {
             Some(d) => d.clone(),
             None => Library::default_dir()?,
         };
-        Library::open(&dir, LibraryOptions { index: self.index, ..Default::default() })
+        Ok(Library::open(&dir, LibraryOptions { index: self.index, ..Default::default() })?)
     }
 }
 
@@ -104,8 +135,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
         Command::Search { queries, top, aspect, weights, json } => {
-            let weights: Weights = weights.as_deref().unwrap_or(aspect).parse()?;
-            search(&mut library, queries, *top, &weights, *json)
+            search(&mut library, queries, *top, weights.as_ref().unwrap_or(aspect), *json)
         }
         Command::Info { json } => info(&mut library, *json),
     }
@@ -177,14 +207,10 @@ struct JsonQuery {
     results: Vec<JsonHit>,
 }
 
-fn search(library: &mut Library, queries: &[String], k: usize, weights: &Weights, json: bool) -> Result<()> {
+fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weights, json: bool) -> Result<()> {
     let mut out = Vec::new();
-    for q in queries {
-        let query = match q.strip_prefix("id:") {
-            Some(id) => Query::Artwork(id.parse().with_context(|| format!("`{q}`: expected id:NUMBER"))?),
-            None => Query::File(PathBuf::from(q)),
-        };
-        let results = library.search(&query, weights, k).with_context(|| format!("query {q}"))?;
+    for QueryArg { text: q, query } in queries {
+        let results = library.search(query, weights, k).with_context(|| format!("query {q}"))?;
         if let Some(notice) = library.take_notice() {
             eprintln!("kindred: note: {notice}");
         }

@@ -1,10 +1,10 @@
 //! Running the CNN: batches of preprocessed images in, shape and texture vectors out.
 
-use anyhow::{Context, Result, anyhow, ensure};
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
+use crate::error::{Error, Result};
 use crate::model::{Model, SHAPE_DIM, TEXTURE_DIM};
 use crate::preprocess::{IMAGE_LEN, INPUT_LEN, INPUT_SIDE};
 use crate::runtime::{self, Runtime};
@@ -36,7 +36,7 @@ impl Embedder {
             // Idle ORT workers would otherwise spin and steal the cores the decode workers need.
             .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
             .and_then(|mut b| b.commit_from_memory(&model.bytes))
-            .with_context(|| format!("loading the model ({}) into ONNX Runtime", model.source))?;
+            .map_err(|e| Error::Model(format!("loading the model ({}) into ONNX Runtime: {e}", model.source)))?;
         Ok(Self { session, runtime })
     }
 
@@ -49,21 +49,23 @@ impl Embedder {
         let mut images = Vec::with_capacity(n * IMAGE_LEN);
         let mut crops = Vec::with_capacity(n * IMAGE_LEN);
         for t in batch {
-            ensure!(t.len() == INPUT_LEN, "input tensor has {} values, expected {INPUT_LEN}", t.len());
+            if t.len() != INPUT_LEN {
+                return Err(Error::Model(format!("input tensor has {} values, expected {INPUT_LEN}", t.len())));
+            }
             images.extend_from_slice(&t[..IMAGE_LEN]);
             crops.extend_from_slice(&t[IMAGE_LEN..]);
         }
         let side = INPUT_SIDE as usize;
-        let image = TensorRef::from_array_view(([n, 3, side, side], &images[..]))?;
-        let crop = TensorRef::from_array_view(([n, 3, side, side], &crops[..]))?;
-        let outputs = self
-            .session
-            .run(ort::inputs!["image" => image, "crop" => crop])
-            .context("running the model")?;
+        let run_error = |e: ort::Error| Error::Model(format!("running the model: {e}"));
+        let image = TensorRef::from_array_view(([n, 3, side, side], &images[..])).map_err(run_error)?;
+        let crop = TensorRef::from_array_view(([n, 3, side, side], &crops[..])).map_err(run_error)?;
+        let outputs = self.session.run(ort::inputs!["image" => image, "crop" => crop]).map_err(run_error)?;
         let take = |name: &str, dim: usize| -> Result<Vec<f32>> {
-            let value = outputs.get(name).ok_or_else(|| anyhow!("model has no output `{name}`"))?;
-            let (shape, data) = value.try_extract_tensor::<f32>()?;
-            ensure!(data.len() == n * dim, "output `{name}` has shape {shape:?}, expected [{n}, {dim}]");
+            let value = outputs.get(name).ok_or_else(|| Error::Model(format!("model has no output `{name}`")))?;
+            let (shape, data) = value.try_extract_tensor::<f32>().map_err(run_error)?;
+            if data.len() != n * dim {
+                return Err(Error::Model(format!("output `{name}` has shape {shape:?}, expected [{n}, {dim}]")));
+            }
             Ok(data.to_vec())
         };
         let shape = take("shape", SHAPE_DIM)?;

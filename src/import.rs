@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
 use crossbeam_channel::{Receiver, bounded};
 use serde::Serialize;
 
 use crate::catalog::{ArtworkId, Catalog, FileState, NewArtwork, Status, Writer};
 use crate::decode::{self, DecodeError};
 use crate::embed::LazyEmbedder;
-use crate::features::Embedding;
+use crate::error::{IoContext, Result};
+use crate::vectors::Embedding;
 use crate::model::ModelId;
 use crate::preprocess::{self, Prepared};
 
@@ -147,7 +147,7 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
 
     let roots: Vec<PathBuf> = roots
         .iter()
-        .map(|r| std::fs::canonicalize(r).with_context(|| format!("cannot open {}", r.display())))
+        .map(|r| std::fs::canonicalize(r).on_path("cannot open", r))
         .collect::<Result<_>>()?;
     let known = catalog.file_states(model)?;
     let (found, walk_errors) = walk(&roots);

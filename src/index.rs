@@ -509,7 +509,7 @@ impl HnswIndex {
         if (norm_sq - 1.0).abs() <= 1e-6 || norm_sq == 0.0 {
             Cow::Borrowed(v)
         } else {
-            Cow::Owned(crate::features::normalised(v))
+            Cow::Owned(crate::vectors::normalised(v))
         }
     }
 }
@@ -646,7 +646,7 @@ pub fn synthetic_vectors(n: usize, dim: usize, clusters: usize, seed: u64) -> Ve
             let v: Vec<f32> = (0..dim)
                 .map(|d| projection[d * LATENT..(d + 1) * LATENT].iter().zip(&z).map(|(p, z)| p * z).sum::<f32>() + 0.3 * rng.next())
                 .collect();
-            crate::features::normalised(&v)
+            crate::vectors::normalised(&v)
         })
         .collect()
 }

@@ -2,23 +2,28 @@
 //!
 //! Data flows one way: files → [`decode`] → [`preprocess`] → [`embed`] (+ [`colour`]) →
 //! [`catalog`] / [`index`] → [`search`] → CLI ([`cli`]) or GUI. [`library::Library`] is the API
-//! both front ends use.
+//! both front ends use; it returns typed [`Error`]s and prints nothing.
 
+pub mod aspect;
 pub mod catalog;
 pub mod cli;
 pub mod colour;
 pub mod decode;
 pub mod embed;
-pub mod features;
+pub mod error;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod import;
 pub mod index;
 pub mod library;
 pub mod model;
 pub mod preprocess;
+pub mod query;
 pub mod runtime;
 pub mod search;
+pub mod vectors;
 
-pub use features::{Aspect, Weights};
+pub use aspect::{Aspect, PerAspect, Weights};
+pub use error::{Error, Result};
 pub use library::{Library, LibraryOptions};
-pub use search::Query;
+pub use query::Query;

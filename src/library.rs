@@ -5,17 +5,20 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, IoContext, Result};
 use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, Status};
 use crate::embed::LazyEmbedder;
-use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
+use crate::aspect::{Aspect, Weights};
+use crate::vectors::{ArtworkFeatures, Embedding};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
 use crate::index::{ExactIndex, HnswIndex, HnswParams, Metric, Representation, Storage, VectorIndex};
-use crate::model::{self, Model, ModelId};
+use crate::model::{self, ModelId};
 use crate::runtime;
-use crate::search::{self, AspectIndexes, Hit, Query};
+use crate::query::{Query, blend_vectors};
+use crate::search::{self, AspectIndexes, Hit};
 
 /// Below this many artworks the exact index is used (no index files at all).
 pub const EXACT_BELOW: usize = 2_000;
@@ -54,6 +57,15 @@ pub struct SearchResults {
     pub query_id: Option<ArtworkId>,
     /// Best first.
     pub hits: Vec<Hit>,
+}
+
+/// What a query searches with.
+#[derive(Clone, Debug)]
+pub struct QueryFeatures {
+    /// The vectors (and the palette shown beside the query).
+    pub features: ArtworkFeatures,
+    /// Library artworks the query is made of, excluded from its results.
+    pub members: Vec<ArtworkId>,
 }
 
 /// State of the search index, for `kindred info` and the status bar.
@@ -121,12 +133,12 @@ impl Library {
     pub fn default_dir() -> Result<PathBuf> {
         directories::ProjectDirs::from("", "", "kindred")
             .map(|d| d.data_dir().to_path_buf())
-            .ok_or_else(|| anyhow!("no home directory to keep the library in; pass --library DIR"))
+            .ok_or_else(|| Error::Usage("no home directory to keep the library in; pass --library DIR".into()))
     }
 
     /// Opens (creating if needed) the library in `dir`.
     pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create library directory {}", dir.display()))?;
+        fs::create_dir_all(dir).on_path("cannot create library directory", dir)?;
         let path = dir.join("catalog.sqlite");
         let (catalog, read_only) = if path.exists() && !dir_writable(dir) {
             (Catalog::open_read_only(&path)?, true)
@@ -134,7 +146,7 @@ impl Library {
             (Catalog::open(&path)?, false)
         };
         let notice = read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display()));
-        Ok(Self { dir: dir.to_path_buf(), catalog, model: Model::id(), options, index: None, embedder: LazyEmbedder::default(), notice, read_only, last_query: None })
+        Ok(Self { dir: dir.to_path_buf(), catalog, model: ModelId::current(), options, index: None, embedder: LazyEmbedder::default(), notice, read_only, last_query: None })
     }
 
     /// Library directory.
@@ -154,7 +166,10 @@ impl Library {
 
     /// Distance metric of this library.
     pub fn metric(&self) -> Result<Metric> {
-        self.catalog.meta("metric")?.map_or(Ok(Metric::default()), |m| m.parse())
+        match self.catalog.meta("metric")? {
+            None => Ok(Metric::default()),
+            Some(m) => m.parse().map_err(|e| Error::CorruptRecord(format!("catalog metric: {e}"))),
+        }
     }
 
     /// Changes the metric; indexes are rebuilt on next use.
@@ -178,19 +193,45 @@ impl Library {
         Ok(summary)
     }
 
-    /// Searches with a library artwork or an image file.
+    /// Searches with a library artwork, an image file, or several images blended into one query.
     pub fn search(&mut self, query: &Query, weights: &Weights, k: usize) -> Result<SearchResults> {
-        let (features, query_id) = self.query_features(query)?;
+        weights.validate()?;
+        let resolved = self.query_features(query)?;
         let metric = self.metric()?;
         self.ensure_index(metric)?;
         let loaded = self.index.as_ref().expect("index ensured");
-        let hits = search::nearest(&self.catalog, &self.model, &loaded.aspects, &features.embedding, query_id, weights, k)?;
+        let hits = search::nearest(&self.catalog, &self.model, &loaded.aspects, &resolved.features.embedding, &resolved.members, weights, k)?;
+        let query_id = match query {
+            Query::Blend(_) => None,
+            _ => resolved.members.first().copied(),
+        };
         Ok(SearchResults { query_id, hits })
     }
 
-    /// Features of a query, and its artwork id when it is in the library. A file in the library
+    /// The vectors a query searches with, and the library artworks it is made of. A blend's vector
+    /// per aspect is its members' weighted mean direction ([`crate::query::blend_vectors`]).
+    pub fn query_features(&mut self, query: &Query) -> Result<QueryFeatures> {
+        query.validate()?;
+        let Query::Blend(parts) = query else {
+            let (features, id) = self.image_features(query)?;
+            return Ok(QueryFeatures { features, members: id.into_iter().collect() });
+        };
+        let mut images = Vec::with_capacity(parts.len());
+        for part in parts {
+            images.push((part.weights, self.image_features(&part.image)?));
+        }
+        let embedding = Embedding::from_fn(|a| blend_vectors(images.iter().map(|(w, (f, _))| (w[a], f.embedding[a].as_slice())), a.dim()));
+        // Shown beside the query: the palette of the first image that pulls.
+        let palette = images.iter().find(|(w, _)| w.iter().any(|(_, x)| *x > 0.0)).map(|(_, (f, _))| f.palette.clone()).unwrap_or_default();
+        let mut members: Vec<ArtworkId> = images.iter().filter_map(|(_, (_, id))| *id).collect();
+        members.sort_unstable();
+        members.dedup();
+        Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette }, members })
+    }
+
+    /// Features of one image, and its artwork id when it is in the library. A file in the library
     /// whose size and mtime are unchanged uses its stored vectors (no inference).
-    pub fn query_features(&mut self, query: &Query) -> Result<(ArtworkFeatures, Option<ArtworkId>)> {
+    fn image_features(&mut self, image: &Query) -> Result<(ArtworkFeatures, Option<ArtworkId>)> {
         let stored = |lib: &Self, id: ArtworkId| -> Result<Option<ArtworkFeatures>> {
             let embedding = lib.catalog.embeddings(&[id], &lib.model)?.remove(&id);
             Ok(match embedding {
@@ -198,33 +239,37 @@ impl Library {
                 None => None,
             })
         };
-        match query {
+        match image {
             Query::Artwork(id) => {
-                let f = stored(self, *id)?.ok_or_else(|| anyhow!("artwork {id} has no vectors from the current model"))?;
+                let f = stored(self, *id)?.ok_or_else(|| Error::Usage(format!("artwork {id} has no vectors from the current model")))?;
                 Ok((f, Some(*id)))
             }
             Query::File(path) => {
-                let abs = fs::canonicalize(path).with_context(|| format!("cannot open query {}", path.display()))?;
-                let meta = fs::metadata(&abs)?;
+                let abs = fs::canonicalize(path).on_path("cannot open query", path)?;
+                let meta = fs::metadata(&abs).on_path("cannot open query", path)?;
                 let catalogued = self.catalog.artwork_by_path(&abs)?;
-                if let Some(a) = &catalogued {
-                    if a.status == Status::Ok && a.size == meta.len() && a.mtime_ns == import::mtime_ns(&meta) {
-                        if let Some(f) = stored(self, a.id)? {
-                            return Ok((f, Some(a.id)));
-                        }
-                    }
+                if let Some(a) = &catalogued
+                    && a.status == Status::Ok
+                    && a.size == meta.len()
+                    && a.mtime_ns == import::mtime_ns(&meta)
+                    && let Some(f) = stored(self, a.id)?
+                {
+                    return Ok((f, Some(a.id)));
                 }
                 let in_library = catalogued.map(|a| a.id);
                 let (size, mtime_ns) = (meta.len(), import::mtime_ns(&meta));
-                if let Some((p, s, m, f)) = &self.last_query {
-                    if *p == abs && *s == size && *m == mtime_ns {
-                        return Ok((f.clone(), in_library));
-                    }
+                if let Some((p, s, m, f)) = &self.last_query
+                    && *p == abs
+                    && *s == size
+                    && *m == mtime_ns
+                {
+                    return Ok((f.clone(), in_library));
                 }
                 let features = search::file_features(&abs, self.embedder.get()?)?;
                 self.last_query = Some((abs, size, mtime_ns, features.clone()));
                 Ok((features, in_library))
             }
+            Query::Blend(_) => Err(Error::Usage("blended queries do not nest".into())),
         }
     }
 
@@ -242,7 +287,7 @@ impl Library {
             read_only: self.read_only,
             catalog: self.catalog.path().to_path_buf(),
             counts: self.catalog.counts(&self.model)?,
-            model: self.model.0.clone(),
+            model: self.model.to_string(),
             model_sha256: model::expected_sha256().to_string(),
             runtime,
             runtime_path,
@@ -264,17 +309,14 @@ impl Library {
     /// Exclusive lock for writers: a second importer is refused with a clear message.
     fn write_lock(&self) -> Result<File> {
         if self.read_only {
-            bail!("library {} is read-only: cannot import into it (searching still works)", self.dir.display());
+            return Err(Error::ReadOnly { dir: self.dir.clone(), action: "import into it" });
         }
         let path = self.dir.join("lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path)
-            .with_context(|| format!("cannot create lock file {}", path.display()))?;
+        let file = File::options().create(true).truncate(false).write(true).open(&path).on_path("cannot create lock file", &path)?;
         match file.try_lock() {
             Ok(()) => Ok(file),
-            Err(fs::TryLockError::WouldBlock) => {
-                bail!("another Kindred process is importing into {}; wait for it to finish", self.dir.display())
-            }
-            Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::Locked(self.dir.clone())),
+            Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, e)),
         }
     }
 
@@ -283,7 +325,7 @@ impl Library {
     }
 
     /// Loads the index if fresh, otherwise rebuilds it from the catalog (and saves it if HNSW).
-    fn ensure_index(&mut self, metric: Metric) -> Result<()> {
+    fn ensure_index(&mut self, metric: Metric) -> anyhow::Result<()> {
         let generation = self.catalog.generation()?;
         // Hot path (every search): the kind only changes when the catalog does, so a loaded index
         // at the current generation and metric is used without counting artworks.
@@ -309,7 +351,7 @@ impl Library {
         Ok(())
     }
 
-    fn wanted_kind(&self) -> Result<&'static str> {
+    fn wanted_kind(&self) -> anyhow::Result<&'static str> {
         Ok(match self.options.index {
             IndexKind::Exact => "exact",
             IndexKind::Hnsw => "hnsw",
@@ -318,20 +360,20 @@ impl Library {
         })
     }
 
-    fn new_indexes(&self, metric: Metric, kind: &str, capacity: usize) -> Result<AspectIndexes> {
+    fn new_indexes(&self, metric: Metric, kind: &str, capacity: usize) -> anyhow::Result<AspectIndexes> {
         let indexes = Aspect::ALL
             .iter()
-            .map(|a| -> Result<Box<dyn VectorIndex>> {
+            .map(|a| -> anyhow::Result<Box<dyn VectorIndex>> {
                 Ok(match kind {
                     "exact" => Box::new(ExactIndex::new(a.dim(), metric)),
                     _ => Box::new(HnswIndex::new(a.dim(), metric, hnsw_representation(*a, metric), self.options.hnsw, capacity)?),
                 })
             })
-            .collect::<Result<_>>()?;
+            .collect::<anyhow::Result<_>>()?;
         Ok(AspectIndexes { indexes, metric })
     }
 
-    fn build(&self, metric: Metric, kind: &'static str, state: String) -> Result<Loaded> {
+    fn build(&self, metric: Metric, kind: &'static str, state: String) -> anyhow::Result<Loaded> {
         let generation = self.catalog.generation()?;
         let capacity = self.catalog.counts(&self.model)?.ok as usize;
         let mut aspects = self.new_indexes(metric, kind, capacity)?;
@@ -347,7 +389,7 @@ impl Library {
         Ok(Loaded { aspects, kind, generation, state })
     }
 
-    fn load_hnsw(&self, metric: Metric, generation: u64) -> Result<Loaded> {
+    fn load_hnsw(&self, metric: Metric, generation: u64) -> anyhow::Result<Loaded> {
         let files = verify_saved_index(&self.index_dir(), &self.model, metric, generation)?;
         let mut indexes: Vec<Box<dyn VectorIndex>> = Vec::new();
         for (aspect, path) in Aspect::ALL.iter().zip(&files) {
@@ -362,7 +404,7 @@ impl Library {
         if self.read_only {
             return; // kept in memory for this session
         }
-        let result = (|| -> Result<()> {
+        let result = (|| -> anyhow::Result<()> {
             let dir = self.index_dir();
             fs::create_dir_all(&dir)?;
             let (mut files, mut representations) = (Vec::new(), Vec::new());
@@ -376,7 +418,7 @@ impl Library {
             }
             let state = IndexState {
                 format: INDEX_FORMAT,
-                model: self.model.0.clone(),
+                model: self.model.to_string(),
                 metric: loaded.aspects.metric,
                 generation: loaded.generation,
                 representations,
@@ -393,7 +435,7 @@ impl Library {
     }
 
     /// Brings the index up to date after an import: incremental when it was fresh before.
-    fn update_index(&mut self, before: u64, summary: &ImportSummary) -> Result<()> {
+    fn update_index(&mut self, before: u64, summary: &ImportSummary) -> anyhow::Result<()> {
         let after = self.catalog.generation()?;
         let metric = self.metric()?;
         if after == before && self.index.is_some() {
@@ -442,9 +484,9 @@ pub fn hnsw_representation(aspect: Aspect, metric: Metric) -> Representation {
 }
 
 /// Adds a chunk of embeddings to every aspect's index (HNSW inserts them in parallel).
-fn add_all(aspects: &mut AspectIndexes, chunk: &[(ArtworkId, Embedding)]) -> Result<()> {
+fn add_all(aspects: &mut AspectIndexes, chunk: &[(ArtworkId, Embedding)]) -> anyhow::Result<()> {
     for (aspect, index) in Aspect::ALL.iter().zip(&mut aspects.indexes) {
-        let items: Vec<(u64, &[f32])> = chunk.iter().map(|(id, e)| (*id as u64, e.get(*aspect))).collect();
+        let items: Vec<(u64, &[f32])> = chunk.iter().map(|(id, e)| (*id as u64, e[*aspect].as_slice())).collect();
         index.add_batch(&items)?;
     }
     Ok(())
@@ -465,13 +507,13 @@ fn dir_writable(dir: &Path) -> bool {
 /// aspect file against its blake3 checksum. Returns the verified files in [`Aspect::ALL`] order.
 /// Any error means the index is rebuilt from the catalog; only files that pass reach the (C++)
 /// usearch loader.
-pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generation: u64) -> Result<Vec<PathBuf>> {
+pub fn verify_saved_index(dir: &Path, model: &ModelId, metric: Metric, generation: u64) -> anyhow::Result<Vec<PathBuf>> {
     let text = fs::read_to_string(dir.join("state.json")).context("no saved index")?;
     let state: IndexState = serde_json::from_str(&text).context("unreadable index state")?;
     if state.format != INDEX_FORMAT {
         bail!("saved index has format {}, this version uses format {INDEX_FORMAT} (vector representation per aspect)", state.format);
     }
-    if state.model != model.0 || state.metric != metric {
+    if state.model != model.as_str() || state.metric != metric {
         bail!("saved index is for another model or metric");
     }
     if state.representations.len() != Aspect::ALL.len() {

@@ -7,7 +7,10 @@ use kindred::Library;
 use kindred::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors exit with status 2
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match &cli.command {
         Some(command) => {
             end_quietly_on_closed_stdout();
@@ -18,7 +21,8 @@ fn main() -> ExitCode {
             Some(dir) => Ok(dir.clone()),
             None => Library::default_dir(),
         }
-        .and_then(|dir| kindred::gui::run(dir, cli.open.clone())),
+        .map_err(anyhow::Error::from)
+        .and_then(|dir| open_app(dir, cli.open.clone())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -30,6 +34,33 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The desktop app, when this binary was built with it.
+#[cfg(feature = "gui")]
+fn open_app(dir: std::path::PathBuf, open: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    kindred::gui::run(dir, open)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(_dir: std::path::PathBuf, _open: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!("this kindred was built without the desktop app (cargo feature `gui`); use kindred import|search|info")
+}
+
+/// Help and version go to stdout as clap prints them; a usage error is one line on stderr and
+/// exit status 2, before anything (a library directory) is created.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    // clap's message is its first paragraph (e.g. "the following required arguments were not
+    // provided:" and the argument on the next line); usage and tips follow a blank line.
+    let text = e.to_string();
+    let message: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    eprintln!("kindred: usage: {} (see `kindred --help`)", message.join(" ").trim_start_matches("error: "));
+    ExitCode::from(2)
 }
 
 /// `kindred search … | head`: when the reader goes away, end quietly as Unix tools do (SIGPIPE)

@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
+
+use crate::error::{Error, IoContext, Result};
 
 /// The ONNX model bytes compiled into the binary.
 static EMBEDDED: &[u8] = include_bytes!("../models/kindred-efficientnet-lite0.onnx");
@@ -19,10 +20,51 @@ pub const SHAPE_DIM: usize = 112 * 9;
 /// Length of the texture/style vector: the Gram matrix (upper triangle) of the 40-channel stage.
 pub const TEXTURE_DIM: usize = 40 * 41 / 2;
 
-/// Identity of what makes a vector (model bytes and colour recipe): vectors from different ids
-/// are never mixed.
+/// Identity of what makes a vector: the CNN (name and weights' sha256) and the colour recipe, as
+/// one key stored beside every vector (`efficientnet-lite0@faca971dde36/lab245-root4`). Vectors
+/// with different keys are never mixed: changing either part makes libraries re-embed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelId(pub String);
+pub struct ModelId {
+    key: String,
+}
+
+impl ModelId {
+    /// The id of this build: the bundled CNN and [`crate::colour::COLOUR_RECIPE`].
+    pub fn current() -> Self {
+        Self::new(&format!("{MODEL_NAME}@{}", &expected_sha256()[..12]), crate::colour::COLOUR_RECIPE)
+    }
+
+    /// The id of vectors made by `cnn` with the colour recipe `colour_recipe`.
+    pub fn new(cnn: &str, colour_recipe: &str) -> Self {
+        Self { key: format!("{cnn}/{colour_recipe}") }
+    }
+
+    /// An id as stored in a catalog or an index state file.
+    pub fn from_key(key: &str) -> Self {
+        Self { key: key.to_owned() }
+    }
+
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// The CNN part (`name@sha256-prefix`).
+    pub fn cnn(&self) -> &str {
+        self.key.split_once('/').map_or(self.key.as_str(), |(cnn, _)| cnn)
+    }
+
+    /// The colour recipe part.
+    pub fn colour_recipe(&self) -> &str {
+        self.key.split_once('/').map_or("", |(_, recipe)| recipe)
+    }
+}
+
+impl std::fmt::Display for ModelId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key)
+    }
+}
 
 /// Model bytes plus identity. `KINDRED_MODEL=/path/to.onnx` replaces the embedded copy (it must
 /// have the same sha256: the catalog's vectors are tied to these exact weights).
@@ -39,26 +81,22 @@ impl Model {
         let (bytes, source) = match std::env::var_os("KINDRED_MODEL") {
             Some(p) => {
                 let path = PathBuf::from(p);
-                let bytes = std::fs::read(&path).with_context(|| format!("reading model {}", path.display()))?;
+                let bytes = std::fs::read(&path).on_path("cannot read model", &path)?;
                 (Cow::Owned(bytes), path.display().to_string())
             }
             None => (Cow::Borrowed(EMBEDDED), "embedded".to_string()),
         };
         let actual = hex(&Sha256::digest(&bytes));
         if actual != expected_sha256() {
-            bail!(
+            return Err(Error::Model(format!(
                 "model {source} has sha256 {actual}, but this build expects {} (models/README.md); \
                  the file was altered or is a different model: restore it or re-export with models/export.py",
                 expected_sha256()
-            );
+            )));
         }
         Ok(Self { bytes, source })
     }
 
-    /// The id stored next to every vector.
-    pub fn id() -> ModelId {
-        ModelId(format!("{MODEL_NAME}@{}/{}", &expected_sha256()[..12], crate::colour::COLOUR_RECIPE))
-    }
 }
 
 /// sha256 of the model this build was made for.
@@ -79,6 +117,8 @@ mod tests {
         let m = Model::load().expect("embedded model verifies");
         assert_eq!(m.source, "embedded");
         assert_eq!(expected_sha256().len(), 64);
-        assert!(Model::id().0.starts_with("efficientnet-lite0@"));
+        let id = ModelId::current();
+        assert!(id.as_str().starts_with("efficientnet-lite0@"));
+        assert_eq!((id.cnn(), id.colour_recipe()), (&id.as_str()[..31], crate::colour::COLOUR_RECIPE));
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Error, Result};
 
 /// ONNX Runtime version this build is pinned to (see `build.rs`).
 pub const ORT_VERSION: &str = env!("KINDRED_ORT_VERSION");
@@ -29,15 +29,15 @@ static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new()
 
 /// Loads ONNX Runtime once per process and returns it; later calls return the same instance.
 pub fn runtime() -> Result<&'static Runtime> {
-    RUNTIME.get_or_init(|| load().map_err(|e| format!("{e:#}"))).as_ref().map_err(|e| anyhow!("{e}"))
+    RUNTIME.get_or_init(load).as_ref().map_err(|e| Error::RuntimeMissing(e.clone()))
 }
 
-fn load() -> Result<Runtime> {
-    let path = locate().ok_or_else(|| anyhow!(missing_message()))?;
-    let builder = ort::init_from(&path)
-        .map_err(|e| anyhow!("{e}"))
-        .with_context(|| format!("loading ONNX Runtime from {}", path.display()))?;
-    let env = builder.with_name("kindred").build().context("creating the ONNX Runtime environment")?;
+/// The runtime, or why it could not be loaded (kept as text: the first failure is the answer for
+/// the whole process).
+fn load() -> std::result::Result<Runtime, String> {
+    let path = locate().ok_or_else(missing_message)?;
+    let builder = ort::init_from(&path).map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
+    let env = builder.with_name("kindred").build().map_err(|e| format!("creating the ONNX Runtime environment: {e}"))?;
     let version = library_version(&path).unwrap_or_else(|| "unknown".into());
     Ok(Runtime { env, path, version })
 }

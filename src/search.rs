@@ -4,24 +4,18 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+pub use crate::query::Query;
+
+use crate::error::{Error, IoContext, Result};
 use serde::Serialize;
 
 use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
-use crate::features::{Aspect, ArtworkFeatures, Embedding, Weights};
+use crate::aspect::{Aspect, Weights};
+use crate::vectors::{ArtworkFeatures, Embedding};
 use crate::index::{Metric, VectorIndex};
 use crate::model::ModelId;
 use crate::preprocess;
-
-/// What to search with.
-#[derive(Clone, Debug)]
-pub enum Query {
-    /// An artwork already in the library (it is excluded from its own results).
-    Artwork(ArtworkId),
-    /// An image file, in the library or not.
-    File(PathBuf),
-}
 
 /// One result.
 #[derive(Clone, Debug, Serialize)]
@@ -55,20 +49,20 @@ impl AspectIndexes {
 
 /// Computes the features of an image file with the model (for queries from outside the library).
 pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let decoded = preprocess::decode_for_prepare(&bytes).with_context(|| format!("cannot use {} as a query", path.display()))?;
+    let bytes = std::fs::read(path).on_path("cannot read", path)?;
+    let decoded = preprocess::decode_for_prepare(&bytes).map_err(|e| Error::decode(path, e))?;
     let prepared = preprocess::prepare(decoded, false);
-    let cnn = embedder.embed(&[&prepared.tensor])?.pop().context("model returned no vectors")?;
+    let cnn = embedder.embed(&[&prepared.tensor])?.pop().ok_or_else(|| Error::Model("the model returned no vectors".into()))?;
     Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })
 }
 
-/// Finds the `k` artworks most similar to `query`, excluding `exclude`.
+/// Finds the `k` artworks most similar to `query`, excluding `exclude` (the query's own artworks).
 pub fn nearest(
     catalog: &Catalog,
     model: &ModelId,
     indexes: &AspectIndexes,
     query: &Embedding,
-    exclude: Option<ArtworkId>,
+    exclude: &[ArtworkId],
     weights: &Weights,
     k: usize,
 ) -> Result<Vec<Hit>> {
@@ -77,19 +71,19 @@ pub fn nearest(
         return Ok(Vec::new());
     }
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
-    let per_aspect = (k * 5).max(50) + usize::from(exclude.is_some());
+    let per_aspect = (k * 5).max(50) + exclude.len();
     let mut candidates = BTreeSet::new();
     for aspect in weights.active() {
         for n in indexes.get(aspect).search(query.get(aspect), per_aspect)? {
             candidates.insert(n.key as ArtworkId);
         }
     }
-    if let Some(x) = exclude {
-        candidates.remove(&x);
+    for x in exclude {
+        candidates.remove(x);
     }
     let ids: Vec<ArtworkId> = candidates.into_iter().collect();
     let vectors = catalog.embeddings(&ids, model)?;
-    let total: f32 = weights.active().map(|a| weights.get(a)).sum();
+    let total: f32 = weights.active().map(|a| weights[a]).sum();
     let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
         .iter()
         .map(|(&id, e)| {
@@ -97,7 +91,7 @@ pub fn nearest(
                 .active()
                 .map(|a| (a, indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a)))))
                 .collect();
-            let score = aspects.iter().map(|(a, s)| weights.get(*a) * s).sum::<f32>() / total;
+            let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
             (id, score, aspects)
         })
         .collect();

@@ -54,8 +54,15 @@ fn usage_errors_exit_2_and_failures_exit_1() {
     let lib = tmp.path().join("lib");
     let out = kindred(&lib, &["search"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = kindred(&lib, &["search", "x.png", "--weights", "1,2"]);
-    assert_eq!(out.status.code(), Some(1));
+    // Bad flag values are usage errors: exit 2, one line, and no library created on disk first.
+    for bad in [&["--weights", "1,2"][..], &["--aspect", "bogus"], &["--top", "-1"], &["id:abc"]] {
+        let out = kindred(&lib, &[&["search", "x.png"][..], bad].concat());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{bad:?}: one line: {err}");
+        assert!(err.starts_with("kindred: usage: "), "{bad:?}: {err}");
+        assert!(!lib.exists(), "{bad:?} created the library");
+    }
     let out = kindred(&lib, &["search", tmp.path().join("nope.png").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);

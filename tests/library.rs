@@ -220,12 +220,12 @@ fn an_index_saved_in_the_old_representation_is_rebuilt() {
         let mut sums = Vec::new();
         for aspect in Aspect::ALL {
             let mut index = HnswIndex::new(aspect.dim(), Metric::Cosine, old, HnswParams::default(), 64).unwrap();
-            lib.catalog().for_each_embedding(lib.model(), |id, e| index.add(id as u64, e.get(aspect))).unwrap();
+            lib.catalog().for_each_embedding(lib.model(), |id, e| Ok(index.add(id as u64, &e[aspect])?)).unwrap();
             let path = dir.join(format!("index/{aspect}.usearch"));
             index.save(&path).unwrap();
             sums.push(format!("\"{}\"", blake3::hash(&std::fs::read(&path).unwrap()).to_hex()));
         }
-        let (model, generation) = (&lib.model().0, lib.catalog().generation().unwrap());
+        let (model, generation) = (lib.model().as_str(), lib.catalog().generation().unwrap());
         let state = format!(
             r#"{{"format":{format},"model":"{model}","metric":"cosine","generation":{generation},{representations}"files":[{}]}}"#,
             sums.join(",")

@@ -51,7 +51,7 @@ pub fn index_state(data: &[u8]) {
     for name in ["state.json", "colour.usearch", "texture.usearch", "shape.usearch"] {
         let _ = std::fs::remove_file(dir.join(name));
     }
-    let model = ModelId(INDEX_MODEL.into());
+    let model = ModelId::from_key(INDEX_MODEL);
     if mode % 2 == 0 {
         let mut parts = rest.splitn(4, |&b| b == 0);
         for name in ["state.json", "colour.usearch", "texture.usearch", "shape.usearch"] {

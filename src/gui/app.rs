@@ -10,7 +10,7 @@ use egui::{Color32, Id, Order};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Artwork, ArtworkId};
-use crate::features::{Aspect, Weights};
+use crate::aspect::{Aspect, Weights};
 use crate::import::{ImportSummary, Progress};
 use crate::library::{Info, LibraryOptions};
 use crate::search::{Hit, Query};

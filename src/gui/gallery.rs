@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use egui::{Color32, Rect, Sense, TextureHandle, TextureOptions, Vec2, pos2, vec2};
 
-use crate::features::Aspect;
+use crate::aspect::Aspect;
 
 use super::app::{AspectMode, KindredApp, TrailEntry, file_name};
 use super::worker::{Command, ThumbKey};

@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
-use crate::features::Weights;
+use crate::aspect::Weights;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::library::{Info, Library, LibraryOptions, SearchResults};
 use crate::search::Query;
@@ -289,7 +289,7 @@ impl Worker {
     fn search(&self, lib: &mut Library, token: u64, query: Query, weights: &Weights, k: usize) {
         let path = match &query {
             Query::File(p) => Some(p.clone()),
-            Query::Artwork(_) => None,
+            Query::Artwork(_) | Query::Blend(_) => None,
         };
         // A file query: decode it first, so a file that is not an image gets a clear reason, and
         // the UI gets a preview and details of a file that is not in the library.
@@ -299,7 +299,7 @@ impl Worker {
                     self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: dims, rgba });
                     // The palette as the library computes it; the features are kept by the library,
                     // so the search below does not decode or embed the file again.
-                    let palette = lib.query_features(&query).map(|(f, _)| f.palette).unwrap_or_default();
+                    let palette = lib.query_features(&query).map(|q| q.features.palette).unwrap_or_default();
                     let details = Details { path: p.clone(), size, palette };
                     self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
                     *self.previewed.borrow_mut() = Some(p.clone());

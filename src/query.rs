@@ -1,0 +1,103 @@
+//! What a search starts from: one image (an artwork of the library or any image file), or several
+//! images blended into one query. Boards ("more like this board"), mixes ("the colour of this one,
+//! the shape of that one"), "more like these" and pushing an image away are all blends, so they
+//! share one definition and one path through the library.
+
+use std::path::PathBuf;
+
+use crate::aspect::{Aspect, PerAspect};
+use crate::catalog::ArtworkId;
+use crate::error::{Error, Result};
+
+/// What to search with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Query {
+    /// An artwork already in the library (it is excluded from its own results).
+    Artwork(ArtworkId),
+    /// An image file, in the library or not.
+    File(PathBuf),
+    /// Several images as one query; every member in the library is excluded from the results.
+    Blend(Vec<BlendPart>),
+}
+
+/// One image of a [`Query::Blend`] and how much it counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlendPart {
+    /// The image: [`Query::Artwork`] or [`Query::File`] (blends do not nest).
+    pub image: Query,
+    /// How much the image counts in each aspect's blended vector; zero leaves the aspect to the
+    /// other images, a negative weight pushes results away from this image.
+    pub weights: PerAspect<f32>,
+}
+
+impl BlendPart {
+    /// An image counting once in every aspect.
+    pub fn equal(image: Query) -> Self {
+        Self { image, weights: PerAspect::from_fn(|_| 1.0) }
+    }
+}
+
+impl Query {
+    /// Several images, each counting once in every aspect ("more like these", a board).
+    pub fn like_all(images: impl IntoIterator<Item = Query>) -> Self {
+        Query::Blend(images.into_iter().map(BlendPart::equal).collect())
+    }
+
+    /// Checks that a blend has a member, no nested blend, and finite weights that pull towards
+    /// something in at least one aspect.
+    pub fn validate(&self) -> Result<()> {
+        let Query::Blend(parts) = self else { return Ok(()) };
+        if parts.is_empty() {
+            return Err(Error::Usage("a blended query needs at least one image".into()));
+        }
+        if parts.iter().any(|p| matches!(p.image, Query::Blend(_))) {
+            return Err(Error::Usage("blended queries do not nest".into()));
+        }
+        if parts.iter().any(|p| p.weights.iter().any(|(_, w)| !w.is_finite())) {
+            return Err(Error::Usage("blend weights must be finite".into()));
+        }
+        if !Aspect::ALL.iter().any(|a| parts.iter().any(|p| p.weights[*a] > 0.0)) {
+            return Err(Error::Usage("a blended query needs an image that counts positively in some aspect".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Blends unit vectors: `normalise(Σ wᵢ·vᵢ)`, i.e. the direction of the weighted mean, so that
+/// cosine similarity to it ranks by closeness to the members as a whole. A blend that cancels out
+/// (or has no weight) is the zero vector: that aspect then matches nothing in particular.
+pub fn blend_vectors<'a>(parts: impl IntoIterator<Item = (f32, &'a [f32])>, dim: usize) -> Vec<f32> {
+    let mut sum = vec![0.0f32; dim];
+    for (w, v) in parts {
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += w * x;
+        }
+    }
+    crate::vectors::normalised(&sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blends_are_validated() {
+        assert!(Query::Blend(vec![]).validate().is_err());
+        let nested = Query::Blend(vec![BlendPart::equal(Query::like_all([Query::Artwork(1)]))]);
+        assert!(nested.validate().is_err());
+        let away_only = Query::Blend(vec![BlendPart { image: Query::Artwork(1), weights: PerAspect::from_fn(|_| -1.0) }]);
+        assert!(away_only.validate().is_err());
+        assert!(Query::like_all([Query::Artwork(1), Query::Artwork(2)]).validate().is_ok());
+        assert!(Query::Artwork(3).validate().is_ok());
+    }
+
+    #[test]
+    fn blended_vector_is_the_normalised_weighted_sum() {
+        let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
+        let mean = blend_vectors([(1.0, &a[..]), (1.0, &b[..])], 2);
+        assert!((mean[0] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-6 && (mean[0] - mean[1]).abs() < 1e-6);
+        let pushed = blend_vectors([(1.0, &a[..]), (-0.5, &b[..])], 2);
+        assert!(pushed[0] > 0.0 && pushed[1] < 0.0);
+        assert_eq!(blend_vectors([(1.0, &a[..]), (-1.0, &a[..])], 2), vec![0.0, 0.0]);
+    }
+}
