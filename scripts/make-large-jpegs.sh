@@ -42,7 +42,8 @@ case "$(realpath -m "$OUT")/" in
     "$REPO"/*) fail "the output folder must live outside the repository: $OUT" ;;
 esac
 
-"$REPO/scripts/apt-install.sh" imagemagick mate-backgrounds gnome-backgrounds || fail "Debian packages missing"
+need=(imagemagick mate-backgrounds gnome-backgrounds)
+"$REPO/scripts/apt-install.sh" "${need[@]}" || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 mapfile -t SOURCES < <(

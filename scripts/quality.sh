@@ -29,7 +29,8 @@ VENV=${KINDRED_QUALITY_VENV:-$HOME/.cache/kindred/venvs/quality}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}
 
 # 1. Debian packages: ImageMagick (the variants) and the source images.
-"$REPO/scripts/apt-install.sh" imagemagick openclipart-png gnome-backgrounds mate-backgrounds || fail "Debian packages missing"
+need=(imagemagick openclipart-png gnome-backgrounds mate-backgrounds)
+"$REPO/scripts/apt-install.sh" "${need[@]}" || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 # 2. Python venv outside the repo, pinned requirements; reinstalled when requirements.txt changes.
