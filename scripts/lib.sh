@@ -56,12 +56,14 @@ make_venv() {
     local dir=$1 stamp_file want a prev=
     shift
     outside_repo "$dir" || return 1
-    # What is asked for: the pip arguments, and the content of every requirements file among them.
+    # What is asked for: the pip arguments, and the content of every requirements file among them
+    # (paths relative to the checkout, so two checkouts sharing a venv agree on its stamp).
     want="pip install $*"
+    want=${want//"$KINDRED_REPO/"/}
     for a in "$@"; do
         if [ "$prev" = -r ]; then
             [ -f "$a" ] && [ -r "$a" ] || { echo "make_venv: cannot read requirements file $a" >&2; return 1; }
-            want+=$'\n'"$a $(sha256sum <"$a" | cut -d' ' -f1)"
+            want+=$'\n'"${a#"$KINDRED_REPO/"} $(sha256sum <"$a" | cut -d' ' -f1)"
         fi
         prev=$a
     done
@@ -69,7 +71,7 @@ make_venv() {
     if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
-    echo "$(basename "$0"): preparing Python venv $dir (pip install $*)" >&2
+    echo "$(basename "$0" .sh): preparing Python venv $dir (pip install $*)" >&2
     rm -f "$stamp_file"
     # An existing venv is kept (re-running `venv` could switch its interpreter), only pip runs again.
     [ -x "$dir/bin/python" ] || python3 -m venv "$dir" \
