@@ -1,14 +1,17 @@
 //! Build script: provision ONNX Runtime the way `ort`'s `download-binaries` + `copy-dylibs` would,
 //! but from the PyPI `onnxruntime` wheel (the only registry this project may reach).
 //!
+//! 0. The release is the one place it is pinned: `onnxruntime` in `[package.metadata.kindred]` of
+//!    `Cargo.toml` (the scripts read it there too, through `scripts/lib.sh`). It reaches the crate
+//!    as `env!("KINDRED_ORT_VERSION")`. A missing or garbled entry fails the build.
 //! 1. Find the shared library: `KINDRED_ORT_LIB` / `ORT_DYLIB_PATH` if set, else the per-user cache
 //!    (`$KINDRED_CACHE_DIR` or `$XDG_CACHE_HOME/kindred` or `~/.cache/kindred`).
 //! 2. If it is not cached, `pip download` the pinned wheel and extract `libonnxruntime.so.*` from it.
 //! 3. Copy it next to the binaries (`target/<profile>/libonnxruntime.so`), so `target/release/kindred`
 //!    works on its own and `cargo test` finds it too.
 //!
-//! Any failure is a build *warning*, not an error: the binary still builds and explains at run time
-//! exactly how to provide the library (see `src/runtime.rs`).
+//! Any provisioning failure (steps 1–3) is a build *warning*, not an error: the binary still builds
+//! and explains at run time exactly how to provide the library (see `src/runtime.rs`).
 
 use std::env;
 use std::fs;
@@ -16,20 +19,32 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Pinned ONNX Runtime release; must match `ort`'s API level (`api-31`) and `src/runtime.rs`.
-const ORT_VERSION: &str = "1.31.1";
+/// Where the pinned ONNX Runtime release is written: `Cargo.toml`, this table, this key.
+const METADATA_TABLE: &str = "[package.metadata.kindred]";
+const METADATA_KEY: &str = "onnxruntime";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=Cargo.toml");
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default()).join("Cargo.toml");
+    let pinned = fs::read_to_string(&manifest).map_err(|e| e.to_string()).and_then(|t| pinned_ort_version(&t));
+    let ort_version = match &pinned {
+        Ok(v) => v.as_str(),
+        Err(e) => {
+            // A build error (cargo shows this stderr), not a warning: the crate embeds the version.
+            eprintln!("error: cannot read the ONNX Runtime version from {}: {e}", manifest.display());
+            std::process::exit(1);
+        }
+    };
     for var in ["KINDRED_ORT_LIB", "ORT_DYLIB_PATH", "KINDRED_CACHE_DIR", "KINDRED_SKIP_ORT_FETCH"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
-    println!("cargo:rustc-env=KINDRED_ORT_VERSION={ORT_VERSION}");
+    println!("cargo:rustc-env=KINDRED_ORT_VERSION={ort_version}");
     if !cfg!(target_os = "linux") {
         println!("cargo:warning=automatic ONNX Runtime provisioning is implemented for Linux only; set KINDRED_ORT_LIB at run time");
         return;
     }
-    match provision() {
+    match provision(ort_version) {
         Ok(lib) => {
             println!("cargo:rustc-env=KINDRED_ORT_BUILD_LIB={}", lib.display());
             if let Err(e) = copy_next_to_binaries(&lib) {
@@ -37,20 +52,51 @@ fn main() {
             }
         }
         Err(e) => println!(
-            "cargo:warning=ONNX Runtime {ORT_VERSION} was not provisioned ({e}); run scripts/fetch-onnxruntime.sh or set KINDRED_ORT_LIB"
+            "cargo:warning=ONNX Runtime {ort_version} was not provisioned ({e}); run scripts/fetch-onnxruntime.sh or set KINDRED_ORT_LIB"
         ),
     }
 }
 
-fn provision() -> Result<PathBuf, String> {
+/// The `onnxruntime = "X.Y.Z"` line of `[package.metadata.kindred]` in the manifest's text (plain
+/// line parsing: one `key = "value"` per line, an optional trailing `# comment`).
+fn pinned_ort_version(manifest: &str) -> Result<String, String> {
+    let mut in_table = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_table = line.split('#').next().unwrap_or("").trim() == METADATA_TABLE;
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else { continue };
+        if !in_table || key.trim() != METADATA_KEY {
+            continue;
+        }
+        let value = value.split('#').next().unwrap_or("").trim();
+        let version = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+        return match version {
+            Some(v) if !v.is_empty()
+                && v.split('.').count() == 3
+                && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                Ok(v.to_string())
+            }
+            _ => Err(format!(
+                "`{METADATA_KEY} = {value}` in {METADATA_TABLE} is not a quoted release like \"1.2.3\""
+            )),
+        };
+    }
+    Err(format!("no `{METADATA_KEY} = \"X.Y.Z\"` line in a {METADATA_TABLE} table"))
+}
+
+fn provision(ort_version: &str) -> Result<PathBuf, String> {
     for var in ["KINDRED_ORT_LIB", "ORT_DYLIB_PATH"] {
         if let Some(p) = env::var_os(var).filter(|v| !v.is_empty()) {
             let p = PathBuf::from(p);
             return if p.is_file() { Ok(p) } else { Err(format!("{var}={} is not a file", p.display())) };
         }
     }
-    let dir = cache_dir()?.join(format!("onnxruntime-{ORT_VERSION}"));
-    let lib = dir.join(format!("libonnxruntime.so.{ORT_VERSION}"));
+    let dir = cache_dir()?.join(format!("onnxruntime-{ort_version}"));
+    let lib = dir.join(format!("libonnxruntime.so.{ort_version}"));
     if lib.is_file() {
         return Ok(lib);
     }
@@ -58,8 +104,8 @@ fn provision() -> Result<PathBuf, String> {
         return Err("not cached and KINDRED_SKIP_ORT_FETCH is set".into());
     }
     fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let wheel = download_wheel(&dir)?;
-    extract_library(&wheel, &lib)?;
+    let wheel = download_wheel(&dir, ort_version)?;
+    extract_library(&wheel, &lib, ort_version)?;
     let _ = fs::remove_file(&wheel); // the wheel is 24 MB and no longer needed
     Ok(lib)
 }
@@ -75,8 +121,8 @@ fn cache_dir() -> Result<PathBuf, String> {
 }
 
 /// `pip download` the wheel for this platform (any CPython tag carries the same library).
-fn download_wheel(dir: &Path) -> Result<PathBuf, String> {
-    let spec = format!("onnxruntime=={ORT_VERSION}");
+fn download_wheel(dir: &Path, ort_version: &str) -> Result<PathBuf, String> {
+    let spec = format!("onnxruntime=={ort_version}");
     let mut last_err = String::from("no python3/pip found");
     for (prog, pre) in [("python3", &["-m", "pip"][..]), ("pip3", &[][..]), ("pip", &[][..])] {
         let out = Command::new(prog)
@@ -100,10 +146,10 @@ fn download_wheel(dir: &Path) -> Result<PathBuf, String> {
     Err(last_err)
 }
 
-fn extract_library(wheel: &Path, dest: &Path) -> Result<(), String> {
+fn extract_library(wheel: &Path, dest: &Path, ort_version: &str) -> Result<(), String> {
     let file = fs::File::open(wheel).map_err(|e| e.to_string())?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| e.to_string())?;
-    let name = format!("onnxruntime/capi/libonnxruntime.so.{ORT_VERSION}");
+    let name = format!("onnxruntime/capi/libonnxruntime.so.{ort_version}");
     let mut entry = zip.by_name(&name).map_err(|e| format!("{name} not in wheel: {e}"))?;
     let mut bytes = Vec::with_capacity(entry.size() as usize);
     entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;

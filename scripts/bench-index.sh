@@ -11,8 +11,8 @@
 #
 # 1. `cargo build --release` and `kindred --library LIB import` of a deterministic subset of N PNGs
 #    of --images (default /usr/share/openclipart/png, Debian openclipart-png): of every regular
-#    *.png sorted by path (C locale), lines floor(i * total / N), i < N. LIB is kept between runs
-#    (re-import is incremental).
+#    *.png sorted by path (C locale), lines floor(i * total / N), i < N (scripts/lib.sh
+#    even_subset). LIB is kept between runs (re-import is incremental).
 # 2. `cargo bench --bench index_compare -- prepare`: dumps each aspect's vectors from the catalog
 #    (every 4th artwork held out as a query) and synthetic vectors of the same dimensions
 #    (`Aspect::dim`) to little-endian f32 files, with the exact ground truth.
@@ -23,9 +23,10 @@
 # Data (vectors, library, JSON results, logs) go to $KINDRED_BENCH_DATA (default
 # ${XDG_CACHE_HOME:-~/.cache}/kindred/bench-data/index[-smoke]); the Python side runs in a venv
 # outside the repository: $KINDRED_FAISS_VENV, default ${XDG_CACHE_HOME:-~/.cache}/kindred/venvs/faiss,
-# created with `pip install faiss-cpu numpy` when missing.
+# created with `pip install faiss-cpu numpy` when missing (scripts/lib.sh make_venv).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+cd "$KINDRED_REPO"
 
 IMAGES=/usr/share/openclipart/png
 REAL=4100
@@ -57,9 +58,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 VENV=${KINDRED_FAISS_VENV:-$CACHE/venvs/faiss}
 DATA=${KINDRED_BENCH_DATA:-$CACHE/bench-data/index${SMOKE:+-smoke}}
 for d in "$VENV" "$DATA"; do
-    case "$(realpath -m "$d")/" in
-        "$(pwd -P)"/*) echo "bench-index: $d must live outside the repository" >&2; exit 2 ;;
-    esac
+    outside_repo "$d" || exit 2
 done
 mkdir -p "$DATA"
 START=$(date +%s)
@@ -70,11 +69,7 @@ trap 'kill $LOADPID 2>/dev/null || true' EXIT
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'); $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load:$(uptime | sed 's/.*load average://')"
 echo "== data: $DATA"
 
-if ! "$VENV/bin/python" -c "import faiss, numpy" 2>/dev/null; then
-    echo "== creating Python venv $VENV (faiss-cpu, numpy)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --disable-pip-version-check -q faiss-cpu numpy
-fi
+make_venv "$VENV" faiss-cpu numpy || exit 1
 "$VENV/bin/python" -c "import faiss, numpy; print('== faiss', faiss.__version__, 'numpy', numpy.__version__)"
 
 echo "== cargo build --release (kindred binary) and bench binary"
@@ -100,9 +95,7 @@ else
     find "$IMAGES" -type f -iname '*.png' ! -path '*/.*' | LC_ALL=C sort >"$DATA/all-files.txt"
     TOTAL=$(wc -l <"$DATA/all-files.txt")
     [ "$TOTAL" -gt 0 ] || { echo "bench-index: no PNG files under $IMAGES" >&2; exit 1; }
-    # Evenly spread over the sorted list: line floor(i * TOTAL / N) for i = 0 .. N-1 (all when N >= TOTAL).
-    awk -v total="$TOTAL" -v n="$REAL" 'n >= total || (c < n && NR - 1 == int(c * total / n)) { print; c++ }' \
-        "$DATA/all-files.txt" >"$LIST"
+    even_subset "$REAL" <"$DATA/all-files.txt" >"$LIST"
     echo "== import: $(wc -l <"$LIST") of $TOTAL PNGs (evenly spread over the sorted list) into $LIB"
     T=$(date +%s.%N)
     mapfile -t FILES <"$LIST"

@@ -9,10 +9,11 @@
 # 3. Prints Kindred import images/s / Python images/s (target >= 1.5x).
 #
 # The Python side runs in a venv outside the repository: $KINDRED_BENCH_VENV, default
-# ${XDG_CACHE_HOME:-~/.cache}/kindred/bench-venv, created with onnxruntime==1.31.1, pillow and numpy
-# when it lacks them. Logs go to $KINDRED_BENCH_LOGS (default: a temporary directory).
+# ${XDG_CACHE_HOME:-~/.cache}/kindred/bench-venv, with onnxruntime==<Cargo.toml's version>, pillow
+# and numpy (installed when the request changes). Logs go to $KINDRED_BENCH_LOGS (default: a temp dir).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+cd "$KINDRED_REPO"
 
 IMAGES=/usr/share/openclipart/png
 LIMIT=1000
@@ -27,18 +28,14 @@ done
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}"
 VENV=${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}
-ORT_VERSION=1.31.1
+ORT_VERSION=$(ort_version)
 LOGS=${KINDRED_BENCH_LOGS:-$(mktemp -d -t kindred-bench.XXXXXX)}
 mkdir -p "$LOGS"
 
-case "$(realpath -m "$VENV")/" in
-    "$(pwd -P)"/*) echo "the venv must live outside the repository: $VENV" >&2; exit 2 ;;
-esac
-if ! "$VENV/bin/python" -c "import numpy, PIL, onnxruntime as o; assert o.__version__ == '$ORT_VERSION'" 2>/dev/null; then
-    echo "== creating Python venv $VENV (onnxruntime==$ORT_VERSION, pillow, numpy)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --disable-pip-version-check -q "onnxruntime==$ORT_VERSION" pillow numpy
-fi
+outside_repo "$VENV" || exit 2
+make_venv "$VENV" "onnxruntime==$ORT_VERSION" pillow numpy || exit 1
+"$VENV/bin/python" -c "import numpy, PIL, onnxruntime as o; assert o.__version__ == '$ORT_VERSION', o.__version__" \
+    || { echo "bench: venv $VENV lacks numpy, pillow or onnxruntime $ORT_VERSION" >&2; exit 1; }
 
 echo "== Kindred (cargo bench, release profile); log: $LOGS/kindred.log"
 cargo bench --locked --bench kindred_bench -- inference import --images "$IMAGES" --limit "$LIMIT" 2>"$LOGS/cargo.stderr" | tee "$LOGS/kindred.log"

@@ -4,8 +4,20 @@
 # Usage: scripts/fetch-onnxruntime.sh [DEST_DIR]   (default: ~/.cache/kindred/onnxruntime-<ver>)
 # Then run kindred with KINDRED_ORT_LIB=DEST_DIR/libonnxruntime.so.<ver> (or copy it next to the binary
 # as libonnxruntime.so).
+# <ver> is the one in Cargo.toml ([package.metadata.kindred] onnxruntime), read relative to this
+# script. Without a checkout around it, pass the version kindred's "library not found" message names:
+#   KINDRED_ORT_VERSION=<ver> fetch-onnxruntime.sh [DEST_DIR]
 set -euo pipefail
-VERSION=1.31.1
+here=$(dirname "$0")
+if [ -f "$here/lib.sh" ] && [ -f "$here/../Cargo.toml" ]; then
+    . "$here/lib.sh"
+    VERSION=$(ort_version)
+elif [ -n "${KINDRED_ORT_VERSION:-}" ]; then
+    VERSION=$KINDRED_ORT_VERSION
+else
+    echo "fetch-onnxruntime: no Cargo.toml next to this script; set KINDRED_ORT_VERSION to the ONNX Runtime version kindred names" >&2
+    exit 2
+fi
 DEST=${1:-${KINDRED_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred}/onnxruntime-$VERSION}
 LIB="$DEST/libonnxruntime.so.$VERSION"
 if [ -f "$LIB" ]; then echo "$LIB"; exit 0; fi

@@ -25,6 +25,7 @@
 # file). The last line printed is the sha256 of the files' `sha256sum` list, to compare runs.
 set -euo pipefail
 export LC_ALL=C
+. "$(dirname "$0")/lib.sh"
 
 fail() { echo "make-large-jpegs: ERROR: $*" >&2; exit 1; }
 OUT=${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-data/large-jpeg
@@ -37,12 +38,11 @@ while [ $# -gt 0 ]; do
         *) fail "unknown argument: $1" ;;
     esac
 done
-REPO=$(cd "$(dirname "$0")/.." && pwd -P)
-case "$(realpath -m "$OUT")/" in
-    "$REPO"/*) fail "the output folder must live outside the repository: $OUT" ;;
-esac
+REPO=$KINDRED_REPO
+outside_repo "$OUT" 2>/dev/null || fail "the output folder must live outside the repository: $OUT"
 
-"$REPO/scripts/apt-install.sh" imagemagick mate-backgrounds gnome-backgrounds || fail "Debian packages missing"
+need=(imagemagick mate-backgrounds gnome-backgrounds)
+"$REPO/scripts/apt-install.sh" "${need[@]}" || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 mapfile -t SOURCES < <(

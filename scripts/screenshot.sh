@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-assets/screenshot-gallery.png}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}"
 scripts/setup.sh
-command -v import >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends imagemagick; }
+command -v import >/dev/null || scripts/apt-install.sh imagemagick
 cargo build --locked
 bin="$CARGO_TARGET_DIR/debug/kindred"
 work=$(mktemp -d); trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
