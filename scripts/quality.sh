@@ -29,20 +29,12 @@ VENV=${KINDRED_QUALITY_VENV:-$HOME/.cache/kindred/venvs/quality}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}
 
 # 1. Debian packages: ImageMagick (the variants) and the source images.
-"$REPO/scripts/apt-install.sh" imagemagick openclipart-png gnome-backgrounds mate-backgrounds || fail "Debian packages missing"
+need=(imagemagick openclipart-png gnome-backgrounds mate-backgrounds)
+"$REPO/scripts/apt-install.sh" "${need[@]}" || fail "Debian packages missing"
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 # 2. Python venv outside the repo, pinned requirements; reinstalled when requirements.txt changes.
-REQ_SUM=$(sha256sum "$Q/requirements.txt" | cut -d' ' -f1)
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$REQ_SUM" ]; then
-  echo "quality: preparing venv $VENV" >&2
-  python3 -m venv "$VENV" || fail "python3 -m venv $VENV failed (Debian: apt-get install python3-venv)"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$Q/requirements.txt" \
-    || fail "pip install -r scripts/quality/requirements.txt failed"
-  echo "$REQ_SUM" > "$VENV/.requirements.sha256"
-fi
-PY="$VENV/bin/python"
-"$PY" -c "import numpy, PIL, imagehash, onnxruntime" || fail "venv $VENV lacks a required package"
+PY=$("$Q/venv.sh" "$VENV") || fail "venv $VENV not usable (see above)"
 
 # 3. Corpus, cached; the stamp covers the generator, the mode and the source packages' versions.
 CORPUS="$CACHE/$MODE/corpus"
