@@ -44,7 +44,10 @@ def import_corpus(kbin, lib, corpus):
     return summary
 
 
-def search_mode(kbin, lib, corpus, queries, mode, k):
+def search_mode(kbin, lib, corpus, queries, mode, k, scores=None):
+    """{query: [result files, best first]} for one aspect MODE (or weights
+    "c,t,s"). With `scores` (a dict), also scores[query] = [Kindred's score of
+    each result]: for a single aspect, that aspect's similarity."""
     root = Path(corpus).resolve()
     rankings = {}
     chunks, cur, size = [], [], 0
@@ -74,6 +77,8 @@ def search_mode(kbin, lib, corpus, queries, mode, k):
                     raise SystemExit(f"kindred_rank: result {p} is outside the corpus {root}")
                 hits.append(rel)
             rankings[q] = hits
+            if scores is not None:
+                scores[q] = [float(h["score"]) for h in item["results"]]
     return rankings
 
 
