@@ -54,6 +54,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     t0 = time.time()
     corpus, res_dir = Path(a.corpus), Path(a.results)
+    for need in (Path(a.model), Path(a.model + ".sha256"), Path(a.bin), corpus / "corpus.json"):
+        if not need.is_file():
+            raise SystemExit(f"realart: {need} missing")
     rank_dir = res_dir / "rankings"
     man = ev.load_manifest(corpus)
     if not ev.is_family_manifest(man):
