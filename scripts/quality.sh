@@ -35,11 +35,7 @@ need=(imagemagick openclipart-png gnome-backgrounds mate-backgrounds)
 convert -version 2>/dev/null | grep -q ImageMagick || fail "'convert' is not ImageMagick's (apt-get install imagemagick)"
 
 # 2. Python venv outside the repo, pinned requirements; reinstalled when requirements.txt changes.
-# Its onnxruntime pin must be the release Kindred is built against (Cargo.toml).
-check_ort_pin "$Q/requirements.txt" || fail "scripts/quality/requirements.txt and Cargo.toml disagree on ONNX Runtime"
-make_venv "$VENV" -r "$Q/requirements.txt" || fail "venv $VENV could not be prepared"
-PY="$VENV/bin/python"
-"$PY" -c "import numpy, PIL, imagehash, onnxruntime" || fail "venv $VENV lacks a required package"
+PY=$("$Q/venv.sh" "$VENV") || fail "venv $VENV not usable (see above)"
 
 # 3. Corpus, cached; the stamp covers the generator, the mode and the source packages' versions.
 CORPUS="$CACHE/$MODE/corpus"

@@ -2,7 +2,9 @@
 """Retrieval-quality evaluator for Kindred (importable module + CLI).
 
 Corpus: DIR/manifest.csv with columns file,source,kind,variant (file relative
-to DIR; kind original|filter|grade|copy), as written by make_corpus.py.
+to DIR; kind original|filter|grade|copy), as written by make_corpus.py; or a
+real-art manifest (scripts/realart/make_corpus.py) with a `family` column and
+no `kind`, whose one task is `family`.
 
 Rankings (one per searcher), JSON:
     {"searcher": NAME, "rankings": {query_file: [result_file, ...]}}
@@ -20,6 +22,8 @@ removed before scoring):
   copy     queries: copy images; relevant: the original and the other
            copies of the same source; ignored: filter/grade images of the
            same source.
+  family   (real-art manifests) queries: every image; relevant: the other
+           images of its family.
 
 Score: precision@10 = relevant among the first 10 / min(10, #relevant) for
 style, content, colour; recall@10 = relevant among the first 10 / #relevant
@@ -51,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 TASKS = ("style", "content", "colour", "copy")
+FAMILY_TASKS = ("family",)
 KINDS = ("original", "filter", "grade", "copy")
 K = 10
 MAP_DEPTH = 50
@@ -61,8 +66,9 @@ MAP_DEPTH = 50
 # ---------------------------------------------------------------------------
 
 def load_manifest(path):
-    """Rows of manifest.csv as dicts (file, source, kind, variant). `path` is
-    the corpus dir or the manifest file itself."""
+    """Rows of manifest.csv as dicts (file, source, kind, variant; or file,
+    family, ... for a real-art corpus). `path` is the corpus dir or the
+    manifest file itself."""
     p = Path(os.path.expanduser(str(path)))
     if p.is_dir():
         p = p / "manifest.csv"
@@ -70,9 +76,13 @@ def load_manifest(path):
         rows = list(csv.DictReader(fh))
     if not rows:
         raise ValueError(f"{p}: empty manifest")
-    for r in rows:
-        if r["kind"] not in KINDS:
-            raise ValueError(f"{p}: unknown kind {r['kind']!r} for {r['file']}")
+    if "family" in rows[0]:
+        if any(not r["family"] for r in rows):
+            raise ValueError(f"{p}: a row has an empty family")
+    else:
+        for r in rows:
+            if r["kind"] not in KINDS:
+                raise ValueError(f"{p}: unknown kind {r['kind']!r} for {r['file']}")
     files = [r["file"] for r in rows]
     if len(set(files)) != len(files):
         raise ValueError(f"{p}: duplicate files")
@@ -83,12 +93,36 @@ def corpus_files(manifest):
     return [r["file"] for r in manifest]
 
 
+def is_family_manifest(manifest):
+    return "family" in manifest[0]
+
+
+def manifest_tasks(manifest):
+    """The tasks a manifest defines: ("family",) for real art, else TASKS."""
+    return FAMILY_TASKS if is_family_manifest(manifest) else TASKS
+
+
+def query_group(row):
+    """What a query's scores are broken down by: its filter/palette/copy
+    variant (synthetic corpus) or its family (real art)."""
+    return row["family"] if "family" in row else row["variant"]
+
+
 def task_queries(manifest, task):
     """[(query, relevant: set, ignored: set)] for one task."""
     by_source = {}
     for r in manifest:
         by_source.setdefault(r["source"], []).append(r)
     out = []
+    if task == "family":
+        if not is_family_manifest(manifest):
+            raise ValueError("task family needs a real-art manifest (family column)")
+        by_family = {}
+        for r in manifest:
+            by_family.setdefault(r["family"], set()).add(r["file"])
+        return [(r["file"], by_family[r["family"]] - {r["file"]}, set()) for r in manifest]
+    if is_family_manifest(manifest):
+        raise ValueError(f"task {task!r} needs a synthetic manifest (kind column)")
     if task in ("style", "colour"):
         kind = "filter" if task == "style" else "grade"
         by_variant = {}
@@ -116,7 +150,10 @@ def task_queries(manifest, task):
 
 
 def query_files(manifest):
-    """Every file that is a query of at least one task (filter, grade, copy)."""
+    """Every file that is a query of at least one task (filter, grade, copy;
+    every file of a real-art corpus)."""
+    if is_family_manifest(manifest):
+        return corpus_files(manifest)
     return [r["file"] for r in manifest if r["kind"] in ("filter", "grade", "copy")]
 
 
@@ -146,14 +183,18 @@ def _score_one(ranking, query, rel, ign, k=K, depth=MAP_DEPTH):
     return at_k, ap, len(kept)
 
 
-def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
+def evaluate_detailed(manifest, rankings, tasks=None, k=K, strict=True, group_of=None):
     """{task: {"score": P@10 (R@10 for copy), "map50": mAP@50, "queries": n,
     "metric": "P@10"|"R@10", "short": #queries whose ranking had < k results
-    left after removals, "by_variant": {query variant: mean score}}}. Raises ValueError if a query has no ranking or a
-    ranking names a file outside the manifest (strict)."""
+    left after removals, "by_variant": {query variant (family for real art):
+    mean score}}}; with group_of ({file: group}, e.g. a source type) also
+    "by_group": {group: mean score}. tasks default to manifest_tasks(). Raises
+    ValueError if a query has no ranking or a ranking names a file outside the
+    manifest (strict)."""
+    tasks = manifest_tasks(manifest) if tasks is None else tasks
     rmap = _ranking_map(rankings)
     known = set(corpus_files(manifest))
-    variant = {r["file"]: r["variant"] for r in manifest}
+    variant = {r["file"]: query_group(r) for r in manifest}
     if strict:
         for q, lst in rmap.items():
             bad = [f for f in lst if f not in known]
@@ -165,7 +206,7 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
         if not qs:
             raise ValueError(f"task {task}: no queries in this manifest")
         scores, aps, short = [], [], 0
-        by_var = {}
+        by_var, by_group = {}, {}
         for q, rel, ign in qs:
             if q not in rmap:
                 raise ValueError(f"task {task}: no ranking for query {q}")
@@ -175,6 +216,8 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
             scores.append(s[0])
             aps.append(s[1])
             by_var.setdefault(variant[q], []).append(s[0])
+            if group_of is not None:
+                by_group.setdefault(group_of[q], []).append(s[0])
             if s[2] < k:
                 short += 1
         out[task] = {
@@ -185,11 +228,13 @@ def evaluate_detailed(manifest, rankings, tasks=TASKS, k=K, strict=True):
             "short": short,
             "by_variant": {v: float(np.mean(x)) for v, x in sorted(by_var.items())},
         }
+        if group_of is not None:
+            out[task]["by_group"] = {g: float(np.mean(x)) for g, x in sorted(by_group.items())}
     return out
 
 
-def evaluate(manifest, rankings, tasks=TASKS):
-    """{task: score}: P@10 for style/content/colour, R@10 for copy."""
+def evaluate(manifest, rankings, tasks=None):
+    """{task: score}: P@10 for style/content/colour/family, R@10 for copy."""
     return {t: v["score"] for t, v in evaluate_detailed(manifest, rankings, tasks).items()}
 
 
@@ -282,7 +327,7 @@ def oracle_rankings(manifest, task):
 def selftest(manifest):
     """Raise AssertionError unless the oracle scores 1.0 on every task and a
     reversed oracle scores 0 at rank 10 where possible."""
-    for task in TASKS:
+    for task in manifest_tasks(manifest):
         det = evaluate_detailed(manifest, oracle_rankings(manifest, task), tasks=[task])[task]
         assert abs(det["score"] - 1.0) < 1e-12 and abs(det["map50"] - 1.0) < 1e-12, (task, det)
         worst = {q: lst[::-1] for q, lst in oracle_rankings(manifest, task)["rankings"].items()}
@@ -341,6 +386,32 @@ def markdown_table(results, order=None):
     return "\n".join(lines)
 
 
+def family_markdown_table(results, order=None):
+    """results: {searcher: evaluate_detailed(...)} on a real-art manifest ->
+    markdown table: P@10 of same family per family, the mean over families
+    (each family counts once) and the mean over queries, plus mAP@50."""
+    names = order or list(results)
+    fams = list(results[names[0]]["family"]["by_variant"])
+    lines = ["| searcher | " + " | ".join(fams) + " | **mean over families** | mean over queries | mAP@50 |",
+             "| --- |" + " ---: |" * (len(fams) + 3)]
+    for n in names:
+        r = results[n]["family"]
+        bv = r["by_variant"]
+        lines.append(f"| {n} | " + " | ".join(f"{bv[f]:.3f}" for f in fams)
+                     + f" | **{family_mean(results[n]):.3f}** | {r['score']:.3f} | {r['map50']:.3f} |")
+    lines += ["", f"Queries: {results[names[0]]['family']['queries']} (every image; relevant = the other "
+              "images of its family)."]
+    shorts = {n: results[n]["family"]["short"] for n in names if results[n]["family"]["short"]}
+    if shorts:
+        lines.append(f"Rankings with fewer than {K} results after removals: {shorts}.")
+    return "\n".join(lines)
+
+
+def family_mean(detailed):
+    """Mean over families of the per-family P@10 (every family weighs the same)."""
+    return float(np.mean(list(detailed["family"]["by_variant"].values())))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Score rankings JSON files against a corpus manifest.")
     ap.add_argument("--corpus", required=True, help="corpus dir (with manifest.csv)")
@@ -353,7 +424,7 @@ def main(argv=None):
     for p in a.rankings:
         rk = load_rankings(p)
         results[rk["searcher"]] = evaluate_detailed(man, rk)
-    md = markdown_table(results)
+    md = (family_markdown_table if is_family_manifest(man) else markdown_table)(results)
     print(md)
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -44,9 +44,12 @@ def import_corpus(kbin, lib, corpus):
     return summary
 
 
-def search_mode(kbin, lib, corpus, queries, mode, k):
+def search_mode(kbin, lib, corpus, queries, mode, k, scores=None):
+    """{query: [result files, best first]} for one aspect MODE (or weights
+    "c,t,s"). With `scores` (a dict), also scores[query] = [Kindred's score of
+    each result]: for a single aspect, that aspect's similarity."""
     root = Path(corpus).resolve()
-    rankings = {}
+    rankings, known = {}, {}
     chunks, cur, size = [], [], 0
     for q in queries:
         a = str(root / q)
@@ -67,13 +70,17 @@ def search_mode(kbin, lib, corpus, queries, mode, k):
             q = Path(qabs).relative_to(root).as_posix()
             hits = []
             for h in item["results"]:
-                p = Path(h["path"])
-                try:
-                    rel = p.resolve().relative_to(root).as_posix()
-                except ValueError:
-                    raise SystemExit(f"kindred_rank: result {p} is outside the corpus {root}")
+                rel = known.get(h["path"])
+                if rel is None:  # resolve each distinct path once (1M+ hits when k ~ the corpus)
+                    p = Path(h["path"])
+                    try:
+                        rel = known[h["path"]] = p.resolve().relative_to(root).as_posix()
+                    except ValueError:
+                        raise SystemExit(f"kindred_rank: result {p} is outside the corpus {root}")
                 hits.append(rel)
             rankings[q] = hits
+            if scores is not None:
+                scores[q] = [float(h["score"]) for h in item["results"]]
     return rankings
 
 
