@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod colour;
 pub mod decode;
+pub mod duplicates;
 pub mod embed;
 pub mod error;
 #[cfg(feature = "gui")]

@@ -274,3 +274,55 @@ fn a_query_file_that_changes_is_embedded_again() {
     near_duplicate(&files[6], &query);
     assert_eq!(top(&mut lib).file_name(), files[6].file_name());
 }
+
+/// Several images as one query: a blend of one image is that image's query, and a blend of two
+/// never returns its members, ranking first what is like both.
+#[test]
+fn a_blended_query_excludes_its_members_and_one_member_is_a_plain_query() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(&sample_files()[..24], &tmp.path().join("art"));
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[tmp.path().join("art")]);
+    let ids = |r: &kindred::library::SearchResults| r.hits.iter().map(|h| h.id).collect::<Vec<_>>();
+    let (a, b) = (Query::Artwork(3), Query::Artwork(17));
+    let single = lib.search(&a, &Weights::ALL, 10).unwrap();
+    let blend_of_one = lib.search(&Query::like_all([a.clone()]), &Weights::ALL, 10).unwrap();
+    assert_eq!(ids(&blend_of_one), ids(&single));
+    assert_eq!(blend_of_one.query_id, None, "a blend is not one artwork");
+    let both = lib.search(&Query::like_all([a, b]), &Weights::ALL, 22).unwrap();
+    assert_eq!(both.hits.len(), 22, "all 24 but the two members");
+    assert!(both.hits.iter().all(|h| h.id != 3 && h.id != 17), "{:?}", ids(&both));
+    assert!(lib.search(&Query::Blend(vec![]), &Weights::ALL, 5).is_err());
+}
+
+/// One near-duplicate test for the whole library: a cropped, downscaled, JPEG re-encoded copy is
+/// a near-duplicate of its original; no two different samples are.
+#[test]
+fn near_duplicates_are_copies_and_only_copies() {
+    use kindred::duplicates::{is_near_duplicate, similarities};
+    let tmp = tempfile::tempdir().unwrap();
+    let files = sample_files();
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[samples_dir()]);
+    let mut stored = Vec::new();
+    lib.catalog().for_each_embedding(lib.model(), |id, e| Ok(stored.push((id, e)))).unwrap();
+    let mut lowest = kindred::PerAspect::from_fn(|_| 1.0f32);
+    for src in &files {
+        let copy = tmp.path().join(format!("{}-copy.jpg", src.file_stem().unwrap().to_string_lossy()));
+        near_duplicate(src, &copy);
+        let original = lib.query_features(&Query::File(src.clone())).unwrap();
+        let copied = lib.query_features(&Query::File(copy)).unwrap();
+        let s = similarities(&original.features.embedding, &copied.features.embedding);
+        lowest = lowest.map(|a, low| low.min(s[a]));
+        assert!(is_near_duplicate(&s), "{} and its copy: {s:?}", src.display());
+    }
+    let mut highest = kindred::PerAspect::from_fn(|_| -1.0f32);
+    for (i, (ia, a)) in stored.iter().enumerate() {
+        for (ib, b) in &stored[i + 1..] {
+            let s = similarities(a, b);
+            highest = highest.map(|asp, high| high.max(s[asp]));
+            assert!(!is_near_duplicate(&s), "artworks {ia} and {ib} are different pictures: {s:?}");
+        }
+    }
+    println!("copies: lowest similarity {lowest:?}; different samples: highest {highest:?}");
+}
