@@ -256,9 +256,14 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
     Ok(summary)
 }
 
-/// Recursively lists files under `roots`: (path, size, mtime ns). Hidden entries are skipped,
-/// symlinks followed with loop detection; unreadable entries are reported, not fatal.
-fn walk(roots: &[PathBuf]) -> (Vec<(PathBuf, u64, i64)>, Vec<(PathBuf, String)>) {
+/// A file found by [`walk`]: path, size, mtime in ns.
+type Found = (PathBuf, u64, i64);
+/// A path [`walk`] could not read, and why.
+type Unreadable = (PathBuf, String);
+
+/// Recursively lists files under `roots`. Hidden entries are skipped, symlinks followed with loop
+/// detection; unreadable entries are reported, not fatal.
+fn walk(roots: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut unique = HashSet::new();
