@@ -15,7 +15,7 @@ use kindred::colour::Swatch;
 use kindred::aspect::Aspect;
 use kindred::vectors::Embedding;
 use kindred::gui::KindredApp;
-use kindred::index::synthetic_vectors;
+use kindred::index::testing::synthetic_vectors;
 use kindred::model::ModelId;
 
 /// Fills a catalog with `n` artworks that share the sample thumbnails (vectors are synthetic).

@@ -24,10 +24,10 @@
 //! indices) and `*-truth-dist.f32`; both sides score against these files.
 //!
 //! `run` builds `HnswIndex` per set and aspect exactly as `Library` does (`HnswParams::default()`,
-//! cosine, the aspect's `library::hnsw_representation`, `add_batch` in chunks of 2048 on a
+//! cosine, the aspect's `index::hnsw_representation`, `add_batch` in chunks of 2048 on a
 //! 2-thread rayon pool) and sweeps ef. Per ef, on one thread: queries/s of `search(q, 10)` (from
 //! the thread's CPU time, best of `--repeats` passes, so that other processes on a shared machine
-//! do not count; wall-clock QPS is in the JSON), recall@10 by row (as `index::recall_at_k`) and
+//! do not count; wall-clock QPS is in the JSON), recall@10 by row (as `index::testing::recall_at_k`) and
 //! tie-aware (a hit counts if its exact distance is within 1e-6 of the true 10th distance, so
 //! duplicate vectors cannot cost recall), and the same for Kindred's search path
 //! (`search::nearest`: 50 candidates from the index, exact f32 re-scoring, best 10). Build time,
@@ -45,14 +45,14 @@ use anyhow::{Context, Result, bail, ensure};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use kindred::index::{ExactIndex, HnswIndex, HnswParams, Kernel, Metric, Neighbour, Representation, Storage, VectorIndex, synthetic_vectors};
-use kindred::library::hnsw_representation;
+use kindred::index::testing::synthetic_vectors;
+use kindred::index::{ExactIndex, HnswIndex, HnswParams, Kernel, Metric, Neighbour, Representation, Storage, VectorIndex, hnsw_representation};
 use kindred::{Aspect, Library, LibraryOptions};
 
 const K: usize = 10;
 /// Candidates per aspect `search::nearest` asks the index for when k = 10: max(5k, 50).
 const RERANK_CANDIDATES: usize = 50;
-/// `Library` inserts in chunks of this many artworks (`BUILD_CHUNK` in src/library.rs).
+/// `Library` inserts in chunks of this many artworks (`index::BUILD_CHUNK`).
 const BUILD_CHUNK: usize = 2048;
 /// The machine has 2 cores; `Library` builds on rayon's default pool (one thread per core).
 const BUILD_THREADS: usize = 2;
@@ -237,7 +237,7 @@ fn write_f32(path: &Path, values: impl Iterator<Item = f32>) -> Result<()> {
 // run
 
 /// What is measured: the library's `HnswIndex` as `Library` builds it for the aspect
-/// (`library::hnsw_representation`), or a fixed representation for comparison, named
+/// (`index::hnsw_representation`), or a fixed representation for comparison, named
 /// `<storage><kernel>`: `f16cos` (f16, cosine kernel: the library's choice before inner product),
 /// `f16ip` / `f32ip` (inner product over unit vectors), `f32cos`, `i8cos`. `f16ip-usearch` /
 /// `f32ip-usearch` are the same inner product with usearch's own kernel instead of Kindred's
@@ -322,7 +322,7 @@ fn f16_bits(v: &[f32]) -> Vec<i16> {
 impl Measured {
     fn add_batch(&mut self, items: &[(u64, &[f32])]) -> Result<()> {
         match self {
-            Measured::Kindred(ix) => ix.add_batch(items),
+            Measured::Kindred(ix) => Ok(ix.add_batch(items)?),
             Measured::Usearch(ix, storage) => items.par_iter().try_for_each(|(key, v)| {
                 match storage {
                     Storage::F16 => ix.add(*key, usearch::f16::from_i16s(&f16_bits(v))),
@@ -335,7 +335,7 @@ impl Measured {
 
     fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>> {
         match self {
-            Measured::Kindred(ix) => ix.search(query, k),
+            Measured::Kindred(ix) => Ok(ix.search(query, k)?),
             Measured::Usearch(ix, storage) => {
                 let m = match storage {
                     Storage::F16 => {

@@ -50,11 +50,11 @@ use kindred::catalog::Status;
 use kindred::colour::COLOUR_DIM;
 use kindred::embed::Embedder;
 use kindred::import::{BATCH, Phase, Progress};
-use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, recall_at_k, synthetic_vectors};
+use kindred::index::testing::{recall_at_k, synthetic_vectors};
+use kindred::index::{ExactIndex, HnswIndex, HnswParams, Metric, Neighbour, VectorIndex, hnsw_representation};
 use kindred::model::{SHAPE_DIM, TEXTURE_DIM};
 use kindred::preprocess::{self, Prepared};
 use kindred::vectors::Embedding;
-use kindred::library::hnsw_representation;
 use kindred::{Aspect, Library, LibraryOptions, Query, Weights, decode};
 
 const DEFAULT_IMAGES: &str = "/usr/share/openclipart/png";
@@ -521,7 +521,7 @@ fn search(args: &Args) -> Result<Value> {
                     let t = Instant::now();
                     hnsw.search(q, 50).map(|_| ms(t.elapsed()))
                 })
-                .collect::<Result<_>>()?;
+                .collect::<kindred::Result<_>>()?;
             let k50_p50 = percentile(&mut lat50, 0.5);
             let (e50, e99) = (percentile(&mut exact_lat, 0.5), percentile(&mut exact_lat, 0.99));
             println!(

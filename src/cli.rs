@@ -132,13 +132,18 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     if let Some(notice) = library.take_notice() {
         eprintln!("kindred: note: {notice}");
     }
-    match command {
+    let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
         Command::Search { queries, top, aspect, weights, json } => {
             search(&mut library, queries, *top, weights.as_ref().unwrap_or(aspect), *json)
         }
         Command::Info { json } => info(&mut library, *json),
+    };
+    // What the library queued on the way (e.g. an index it could not save).
+    while let Some(notice) = library.take_notice() {
+        eprintln!("kindred: note: {notice}");
     }
+    result
 }
 
 fn import(library: &mut Library, paths: &[PathBuf], metric: Option<Metric>, json: bool) -> Result<()> {

@@ -13,7 +13,7 @@ use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::aspect::{Aspect, Weights};
 use crate::vectors::{ArtworkFeatures, Embedding};
-use crate::index::{Metric, VectorIndex};
+use crate::index::AspectIndexes;
 use crate::model::ModelId;
 use crate::preprocess;
 
@@ -30,21 +30,6 @@ pub struct Hit {
     pub aspects: HashMap<Aspect, f32>,
     /// The file is no longer at its path (re-import to re-scan).
     pub missing: bool,
-}
-
-/// Per-aspect indexes of a library.
-pub struct AspectIndexes {
-    /// One index per aspect, in `Aspect::ALL` order.
-    pub indexes: Vec<Box<dyn VectorIndex>>,
-    /// Metric the indexes were built with.
-    pub metric: Metric,
-}
-
-impl AspectIndexes {
-    /// The index of one aspect.
-    pub fn get(&self, aspect: Aspect) -> &dyn VectorIndex {
-        self.indexes[aspect as usize].as_ref()
-    }
 }
 
 /// Computes the features of an image file with the model (for queries from outside the library).

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use common::*;
 use kindred::catalog::Status;
+use kindred::index::{Backend, Origin};
 use kindred::library::IndexKind;
 use kindred::{LibraryOptions, Query, Weights};
 
@@ -162,7 +163,7 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
     let hnsw = LibraryOptions { index: IndexKind::Hnsw, ..Default::default() };
     let mut lib = open(&dir, hnsw);
     import(&mut lib, &[samples_dir()]);
-    assert_eq!(lib.info().unwrap().index.kind, "hnsw");
+    assert_eq!(lib.info().unwrap().index.kind, Backend::Hnsw);
     let query = Query::File(sample_files()[4].clone());
     let ids = |lib: &mut kindred::Library| {
         lib.search(&query, &Weights::ALL, 10).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>()
@@ -173,7 +174,7 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
 
     // Saved and reloaded as is.
     let mut lib = open(&dir, hnsw);
-    assert_eq!(lib.info().unwrap().index.state, "loaded");
+    assert_eq!(lib.info().unwrap().index.state, Origin::Loaded);
     drop(lib);
 
     // Damaged, truncated or missing files are detected and rebuilt from the catalog.
@@ -186,7 +187,7 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
             _ => std::fs::remove_file(&shape).unwrap(),
         }
         let mut lib = open(&dir, hnsw);
-        let state = lib.info().unwrap().index.state;
+        let state = lib.info().unwrap().index.state.to_string();
         assert!(state.starts_with("rebuilt"), "{damage}: {state}");
         let notice = lib.take_notice().expect("the user is told about the rebuild");
         assert!(notice.contains("rebuilt"), "{notice}");
@@ -220,7 +221,7 @@ fn an_index_saved_in_the_old_representation_is_rebuilt() {
         let mut sums = Vec::new();
         for aspect in Aspect::ALL {
             let mut index = HnswIndex::new(aspect.dim(), Metric::Cosine, old, HnswParams::default(), 64).unwrap();
-            lib.catalog().for_each_embedding(lib.model(), |id, e| Ok(index.add(id as u64, &e[aspect])?)).unwrap();
+            lib.catalog().for_each_embedding(lib.model(), |id, e| index.add(id as u64, &e[aspect])).unwrap();
             let path = dir.join(format!("index/{aspect}.usearch"));
             index.save(&path).unwrap();
             sums.push(format!("\"{}\"", blake3::hash(&std::fs::read(&path).unwrap()).to_hex()));
@@ -236,7 +237,7 @@ fn an_index_saved_in_the_old_representation_is_rebuilt() {
         let json: Vec<String> = reprs.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
         format!(r#""representations":[{}],"#, json.join(","))
     };
-    let current = listed(Aspect::ALL.iter().map(|a| kindred::library::hnsw_representation(*a, Metric::Cosine)).collect());
+    let current = listed(Aspect::ALL.iter().map(|a| kindred::index::hnsw_representation(*a, Metric::Cosine)).collect());
     let cases = [
         (1, String::new(), "saved index has format 1, this version uses format 2"),
         (2, listed(vec![old; 3]), "saved colour index holds f16 metric vectors, this version uses f32 unit-ip"),
@@ -248,14 +249,14 @@ fn an_index_saved_in_the_old_representation_is_rebuilt() {
     for (format, representations, why) in cases {
         write_old_index(format, &representations);
         let mut lib = open(&dir, hnsw);
-        let state = lib.info().unwrap().index.state;
+        let state = lib.info().unwrap().index.state.to_string();
         assert!(state.starts_with("rebuilt") && state.contains(why), "format {format}: {state}");
         let notice = lib.take_notice().expect("the user is told about the rebuild");
         assert!(notice.contains(why), "{notice}");
         assert_eq!(ids(&mut lib), reference, "format {format}: same results after the rebuild");
         drop(lib);
         // The rebuilt index was saved in the current format and loads as is.
-        assert_eq!(open(&dir, hnsw).info().unwrap().index.state, "loaded");
+        assert_eq!(open(&dir, hnsw).info().unwrap().index.state, Origin::Loaded);
     }
 }
 

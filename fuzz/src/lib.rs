@@ -11,8 +11,7 @@ use std::sync::OnceLock;
 
 use kindred::Aspect;
 use kindred::catalog::{decode_palette, decode_thumbnail, decode_vector};
-use kindred::index::{Metric, Representation, Storage};
-use kindred::library::{hnsw_representation, verify_saved_index};
+use kindred::index::{Metric, Representation, Storage, hnsw_representation, verify_saved_index};
 use kindred::model::ModelId;
 use kindred::preprocess::{INPUT_LEN, decode_for_prepare, prepare};
 

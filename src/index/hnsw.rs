@@ -1,217 +1,18 @@
-//! Nearest-neighbour indexes over one aspect's vectors: an exact brute-force index (ground truth,
-//! small libraries) and an HNSW index (`usearch`, f32/f16/i8 storage) behind one small trait.
+//! The HNSW backend: a `usearch` graph over vectors held as a [`Representation`] (f32, f16 or i8;
+//! the metric's own kernel or cosine as inner product over unit vectors), the custom kernels
+//! usearch lacks, and the workaround for vectors its concurrent inserts leave unreachable.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
-mod dot;
-
-/// Distance between two vectors; chosen per library.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Metric {
-    /// 1 − cosine similarity (the default).
-    #[default]
-    Cosine,
-    /// Squared Euclidean distance.
-    Euclidean,
-    /// Manhattan (L1) distance.
-    Manhattan,
-    /// 1 − inner product.
-    InnerProduct,
-}
-
-impl Metric {
-    /// All metrics.
-    pub const ALL: [Metric; 4] = [Metric::Cosine, Metric::Euclidean, Metric::Manhattan, Metric::InnerProduct];
-
-    /// Name used in files and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::Cosine => "cosine",
-            Metric::Euclidean => "euclidean",
-            Metric::Manhattan => "manhattan",
-            Metric::InnerProduct => "ip",
-        }
-    }
-
-    /// Distance between `a` and `b` (smaller is closer), same definition as the HNSW index.
-    pub fn distance(self, a: &[f32], b: &[f32]) -> f32 {
-        match self {
-            Metric::Cosine => {
-                let [dot, na, nb] = lanes(a, b, |x, y| [x * y, x * x, y * y]);
-                let denom = (na * nb).sqrt();
-                if denom > 0.0 { 1.0 - dot / denom } else { 1.0 }
-            }
-            Metric::Euclidean => lanes(a, b, |x, y| [(x - y) * (x - y)])[0],
-            Metric::Manhattan => lanes(a, b, |x, y| [(x - y).abs()])[0],
-            Metric::InnerProduct => 1.0 - lanes(a, b, |x, y| [x * y])[0],
-        }
-    }
-
-    /// Maps a distance between unit vectors to a similarity score, higher is closer, about [0, 1]
-    /// for related images, so that aspects can be weighted against each other.
-    pub fn similarity(self, distance: f32) -> f32 {
-        match self {
-            Metric::Cosine | Metric::InnerProduct => 1.0 - distance,
-            Metric::Euclidean => 1.0 - distance / 2.0,
-            Metric::Manhattan => 1.0 / (1.0 + distance),
-        }
-    }
-}
-
-/// Sums `f(a[i], b[i])` (N sums at once) in 8 independent lanes, which the compiler vectorises;
-/// a single running sum would serialise on floating-point addition order.
-#[inline]
-fn lanes<const N: usize>(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> [f32; N]) -> [f32; N] {
-    let mut acc = [[0.0f32; 8]; N];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            let v = f(x[l], y[l]);
-            for n in 0..N {
-                acc[n][l] += v[n];
-            }
-        }
-    }
-    let mut out = acc.map(|lane| lane.iter().sum::<f32>());
-    for (x, y) in ra.iter().zip(rb) {
-        let v = f(*x, *y);
-        for n in 0..N {
-            out[n] += v[n];
-        }
-    }
-    out
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Metric {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "cosine" | "cos" => Ok(Metric::Cosine),
-            "euclidean" | "l2" => Ok(Metric::Euclidean),
-            "manhattan" | "l1" => Ok(Metric::Manhattan),
-            "ip" | "inner-product" | "dot" => Ok(Metric::InnerProduct),
-            _ => bail!("unknown metric `{s}` (cosine, euclidean, manhattan, ip)"),
-        }
-    }
-}
-
-/// One search hit.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Neighbour {
-    /// Key the vector was added with.
-    pub key: u64,
-    /// Distance to the query under the index's metric.
-    pub distance: f32,
-}
-
-/// A nearest-neighbour index over fixed-length vectors.
-pub trait VectorIndex: Send + Sync {
-    /// Number of vectors.
-    fn len(&self) -> usize;
-    /// Whether the index is empty.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Adds (or replaces) the vector stored under `key`.
-    fn add(&mut self, key: u64, vector: &[f32]) -> Result<()>;
-    /// Adds (or replaces) many vectors; implementations may insert them in parallel.
-    fn add_batch(&mut self, items: &[(u64, &[f32])]) -> Result<()> {
-        items.iter().try_for_each(|(key, v)| self.add(*key, v))
-    }
-    /// Removes `key` if present.
-    fn remove(&mut self, key: u64) -> Result<()>;
-    /// The `k` nearest vectors to `query`, closest first.
-    fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>>;
-    /// For downcasting to the concrete index (saving).
-    fn as_any(&self) -> &dyn std::any::Any;
-}
-
-/// Brute force over every vector: exact, simple, fast enough for a few thousand artworks.
-pub struct ExactIndex {
-    dim: usize,
-    metric: Metric,
-    keys: Vec<u64>,
-    data: Vec<f32>,
-    /// Row of each key in `keys` / `data`.
-    rows: std::collections::HashMap<u64, usize>,
-}
-
-impl ExactIndex {
-    /// An empty index.
-    pub fn new(dim: usize, metric: Metric) -> Self {
-        Self { dim, metric, keys: Vec::new(), data: Vec::new(), rows: Default::default() }
-    }
-}
-
-impl VectorIndex for ExactIndex {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn add(&mut self, key: u64, vector: &[f32]) -> Result<()> {
-        check_dim(self.dim, vector)?;
-        match self.rows.get(&key) {
-            Some(&i) => self.data[i * self.dim..(i + 1) * self.dim].copy_from_slice(vector),
-            None => {
-                self.rows.insert(key, self.keys.len());
-                self.keys.push(key);
-                self.data.extend_from_slice(vector);
-            }
-        }
-        Ok(())
-    }
-
-    fn remove(&mut self, key: u64) -> Result<()> {
-        if let Some(i) = self.rows.remove(&key) {
-            let last = self.keys.len() - 1;
-            self.keys.swap_remove(i);
-            if i != last {
-                self.rows.insert(self.keys[i], i);
-                let (head, tail) = self.data.split_at_mut(last * self.dim);
-                head[i * self.dim..(i + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
-            }
-            self.data.truncate(last * self.dim);
-        }
-        Ok(())
-    }
-
-    fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>> {
-        check_dim(self.dim, query)?;
-        let mut hits: Vec<Neighbour> = self
-            .keys
-            .iter()
-            .zip(self.data.chunks_exact(self.dim))
-            .map(|(&key, v)| Neighbour { key, distance: self.metric.distance(query, v) })
-            .collect();
-        let k = k.min(hits.len());
-        if k == 0 {
-            return Ok(Vec::new());
-        }
-        hits.select_nth_unstable_by(k - 1, |a, b| a.distance.total_cmp(&b.distance));
-        hits.truncate(k);
-        hits.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.key.cmp(&b.key)));
-        Ok(hits)
-    }
-}
+use super::metric::lanes;
+use super::{Metric, Neighbour, VectorIndex, check_dim, dot};
+use crate::error::{Error, Result};
 
 /// Parameters of the HNSW graph.
 #[derive(Clone, Copy, Debug)]
@@ -263,13 +64,13 @@ impl Storage {
 }
 
 impl FromStr for Storage {
-    type Err = anyhow::Error;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "f32" => Ok(Storage::F32),
             "f16" => Ok(Storage::F16),
             "i8" => Ok(Storage::I8),
-            _ => bail!("unknown storage `{s}` (f32, f16, i8)"),
+            _ => Err(Error::Usage(format!("unknown storage `{s}` (f32, f16, i8)"))),
         }
     }
 }
@@ -324,13 +125,13 @@ impl Representation {
 
     fn check(self, metric: Metric) -> Result<()> {
         if metric == Metric::Manhattan && self.storage != Storage::F16 {
-            bail!("the Manhattan metric is only implemented over f16 storage");
+            return Err(Error::Index("the Manhattan metric is only implemented over f16 storage".into()));
         }
         if self.kernel == Kernel::UnitIp && metric != Metric::Cosine {
-            bail!("the unit inner-product kernel only serves the cosine metric, not {metric}");
+            return Err(Error::Index(format!("the unit inner-product kernel only serves the cosine metric, not {metric}")));
         }
         if self.kernel == Kernel::UnitIp && self.storage == Storage::I8 {
-            bail!("i8 storage only works with the metric's own kernel (its inner product is scaled by 127²)");
+            return Err(Error::Index("i8 storage only works with the metric's own kernel (its inner product is scaled by 127²)".into()));
         }
         Ok(())
     }
@@ -382,11 +183,11 @@ impl HnswIndex {
             expansion_search: params.expansion_search,
             multi: false,
         };
-        let mut inner = Index::new(&options).map_err(|e| anyhow!("creating HNSW index: {e}"))?;
+        let mut inner = Index::new(&options).map_err(|e| Error::Index(format!("creating HNSW index: {e}")))?;
         // One thread context per rayon worker, so `add_batch` can insert concurrently.
         inner
             .reserve_capacity_and_threads(capacity.max(16), rayon::current_num_threads())
-            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+            .map_err(|e| Error::Index(format!("reserving HNSW index: {e}")))?;
         install_custom_metric(&mut inner, dim, metric, representation);
         Ok(Self { inner, dim, representation, reinserted: 0 })
     }
@@ -395,22 +196,22 @@ impl HnswIndex {
     /// verified the file's checksum: the on-disk format trusts its header.
     pub fn load(path: &Path, dim: usize, metric: Metric, representation: Representation, params: HnswParams) -> Result<Self> {
         let mut index = Self::new(dim, metric, representation, params, 0)?;
-        let p = path.to_str().ok_or_else(|| anyhow!("index path is not UTF-8: {}", path.display()))?;
-        index.inner.load(p).map_err(|e| anyhow!("loading index {}: {e}", path.display()))?;
+        let p = path.to_str().ok_or_else(|| Error::Index(format!("index path is not UTF-8: {}", path.display())))?;
+        index.inner.load(p).map_err(|e| Error::Index(format!("loading index {}: {e}", path.display())))?;
         if index.inner.dimensions() != dim {
-            bail!("index {} has {} dimensions, expected {dim}", path.display(), index.inner.dimensions());
+            return Err(Error::Index(format!("index {} has {} dimensions, expected {dim}", path.display(), index.inner.dimensions())));
         }
         // usearch takes element type and metric from the file's header, not from the index it
         // loads into: check them, so a file of another representation is never used as this one.
         let (scalar, kind) = (index.inner.scalar_kind(), index.inner.metric_kind());
         if scalar != representation.storage.scalar_kind() || kind != representation.metric_kind(metric) {
-            bail!("index {} holds {scalar:?} vectors with the {kind:?} kernel, expected {representation}", path.display());
+            return Err(Error::Index(format!("index {} holds {scalar:?} vectors with the {kind:?} kernel, expected {representation}", path.display())));
         }
         let capacity = index.inner.capacity().max(16);
         index
             .inner
             .reserve_capacity_and_threads(capacity, rayon::current_num_threads())
-            .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+            .map_err(|e| Error::Index(format!("reserving HNSW index: {e}")))?;
         install_custom_metric(&mut index.inner, dim, metric, representation);
         index.inner.change_expansion_search(params.expansion_search);
         Ok(index)
@@ -418,8 +219,8 @@ impl HnswIndex {
 
     /// Writes the index to `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let p = path.to_str().ok_or_else(|| anyhow!("index path is not UTF-8: {}", path.display()))?;
-        self.inner.save(p).map_err(|e| anyhow!("saving index {}: {e}", path.display()))
+        let p = path.to_str().ok_or_else(|| Error::Index(format!("index path is not UTF-8: {}", path.display())))?;
+        self.inner.save(p).map_err(|e| Error::Index(format!("saving index {}: {e}", path.display())))
     }
 
     /// How the vectors are held and compared.
@@ -450,7 +251,7 @@ impl HnswIndex {
             Storage::F16 => self.inner.add(key, usearch::f16::from_i16s(&f16_bits(&v))),
             Storage::F32 | Storage::I8 => self.inner.add(key, v.as_ref()),
         }
-        .map_err(|e| anyhow!("adding to HNSW index: {e}"))
+        .map_err(|e| Error::Index(format!("adding to HNSW index: {e}")))
     }
 
     /// After a concurrent insert of `items` into an index that held `before` vectors: re-inserts
@@ -490,7 +291,7 @@ impl HnswIndex {
         }
         let stranded: Vec<&(u64, &[f32])> = items.iter().zip(&reached).filter(|(_, r)| !**r).map(|(item, _)| item).collect();
         for (key, _) in &stranded {
-            self.inner.remove(*key).map_err(|e| anyhow!("removing from HNSW index: {e}"))?;
+            self.inner.remove(*key).map_err(|e| Error::Index(format!("removing from HNSW index: {e}")))?;
         }
         for (key, v) in &stranded {
             self.insert(*key, v)?;
@@ -515,10 +316,6 @@ impl HnswIndex {
 }
 
 impl VectorIndex for HnswIndex {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn len(&self) -> usize {
         self.inner.size()
     }
@@ -535,7 +332,7 @@ impl VectorIndex for HnswIndex {
         for (key, v) in items {
             check_dim(self.dim, v)?;
             if self.inner.contains(*key) {
-                self.inner.remove(*key).map_err(|e| anyhow!("{e}"))?;
+                self.inner.remove(*key).map_err(|e| Error::Index(format!("{e}")))?;
             }
         }
         let needed = self.inner.size() + items.len();
@@ -543,7 +340,7 @@ impl VectorIndex for HnswIndex {
             let capacity = needed.max(self.inner.capacity() * 2);
             self.inner
                 .reserve_capacity_and_threads(capacity, rayon::current_num_threads())
-                .map_err(|e| anyhow!("reserving HNSW index: {e}"))?;
+                .map_err(|e| Error::Index(format!("reserving HNSW index: {e}")))?;
         }
         let before = self.inner.size();
         items.par_iter().try_for_each(|(key, v)| self.insert(*key, v))?;
@@ -554,7 +351,7 @@ impl VectorIndex for HnswIndex {
     }
 
     fn remove(&mut self, key: u64) -> Result<()> {
-        self.inner.remove(key).map(drop).map_err(|e| anyhow!("removing from HNSW index: {e}"))
+        self.inner.remove(key).map(drop).map_err(|e| Error::Index(format!("removing from HNSW index: {e}")))
     }
 
     fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>> {
@@ -567,7 +364,7 @@ impl VectorIndex for HnswIndex {
             Storage::F16 => self.inner.search(usearch::f16::from_i16s(&f16_bits(&query)), k),
             Storage::F32 | Storage::I8 => self.inner.search(query.as_ref(), k),
         }
-        .map_err(|e| anyhow!("HNSW search: {e}"))?;
+        .map_err(|e| Error::Index(format!("HNSW search: {e}")))?;
         Ok(m.keys.into_iter().zip(m.distances).map(|(key, distance)| Neighbour { key, distance }).collect())
     }
 }
@@ -612,89 +409,12 @@ fn f16_bits(v: &[f32]) -> Vec<i16> {
     halves.into_iter().map(|h| h.to_bits() as i16).collect()
 }
 
-fn check_dim(dim: usize, v: &[f32]) -> Result<()> {
-    if v.len() != dim {
-        bail!("vector has {} dimensions, index expects {dim}", v.len());
-    }
-    Ok(())
-}
-
-/// Recall@k of `approx` against `exact` result lists (fraction of true neighbours found).
-pub fn recall_at_k(exact: &[Neighbour], approx: &[Neighbour]) -> f64 {
-    if exact.is_empty() {
-        return 1.0;
-    }
-    let found = exact.iter().filter(|e| approx.iter().any(|a| a.key == e.key)).count();
-    found as f64 / exact.len() as f64
-}
-
-/// Deterministic synthetic unit vectors for tests and benchmarks: `n` points around `clusters`
-/// centres in a 16-dimensional latent space, linearly embedded into `dim` dimensions with a little
-/// isotropic noise. Like real embeddings (and unlike i.i.d. noise), they have low intrinsic dimension.
-pub fn synthetic_vectors(n: usize, dim: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
-    const LATENT: usize = 16;
-    let mut rng = Gaussian(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    // The projection and centres depend only on `clusters`, so data and queries drawn with
-    // different seeds share one distribution.
-    let mut fixed = Gaussian(0x5EED ^ clusters as u64);
-    let projection: Vec<f32> = (0..dim * LATENT).map(|_| fixed.next()).collect();
-    let centres: Vec<Vec<f32>> = (0..clusters.max(1)).map(|_| (0..LATENT).map(|_| fixed.next()).collect()).collect();
-    (0..n)
-        .map(|_| {
-            let c = &centres[(rng.next().abs() * 1e4) as usize % centres.len()];
-            let z: Vec<f32> = c.iter().map(|x| x + 0.5 * rng.next()).collect();
-            let v: Vec<f32> = (0..dim)
-                .map(|d| projection[d * LATENT..(d + 1) * LATENT].iter().zip(&z).map(|(p, z)| p * z).sum::<f32>() + 0.3 * rng.next())
-                .collect();
-            crate::vectors::normalised(&v)
-        })
-        .collect()
-}
-
-/// A tiny deterministic normal-ish generator (xorshift64*, sum of four uniforms).
-struct Gaussian(u64);
-
-impl Gaussian {
-    fn next(&mut self) -> f32 {
-        let mut s = 0.0f32;
-        for _ in 0..4 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            s += (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32;
-        }
-        (s - 2.0) * 1.732
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exact_index_add_replace_remove() {
-        let mut ix = ExactIndex::new(2, Metric::Euclidean);
-        ix.add(1, &[0.0, 0.0]).unwrap();
-        ix.add(2, &[1.0, 0.0]).unwrap();
-        ix.add(3, &[5.0, 5.0]).unwrap();
-        ix.add(2, &[0.1, 0.0]).unwrap();
-        assert_eq!(ix.len(), 3);
-        let hits = ix.search(&[0.2, 0.0], 2).unwrap();
-        assert_eq!(hits.iter().map(|h| h.key).collect::<Vec<_>>(), vec![2, 1]);
-        ix.remove(2).unwrap();
-        assert_eq!(ix.search(&[0.2, 0.0], 5).unwrap().iter().map(|h| h.key).collect::<Vec<_>>(), vec![1, 3]);
-        assert!(ix.add(4, &[1.0]).is_err());
-    }
-
-    #[test]
-    fn metrics_agree_with_definitions() {
-        let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
-        assert!((Metric::Cosine.distance(&a, &b) - 1.0).abs() < 1e-6);
-        assert!((Metric::Euclidean.distance(&a, &b) - 2.0).abs() < 1e-6);
-        assert!((Metric::Manhattan.distance(&a, &b) - 2.0).abs() < 1e-6);
-        assert!((Metric::InnerProduct.distance(&a, &a) - 0.0).abs() < 1e-6);
-        assert_eq!("L1".parse::<Metric>().unwrap(), Metric::Manhattan);
-    }
+    use crate::index::ExactIndex;
+    use crate::index::testing::{recall_at_k, synthetic_vectors};
 
     /// Every representation an index can be built with, per metric.
     fn representations(metric: Metric) -> Vec<Representation> {
@@ -746,7 +466,7 @@ mod tests {
     #[test]
     fn unit_ip_returns_the_cosine_top_10_and_cosine_distances() {
         for aspect in crate::Aspect::ALL {
-            let (dim, r) = (aspect.dim(), crate::library::hnsw_representation(aspect, Metric::Cosine));
+            let (dim, r) = (aspect.dim(), crate::index::hnsw_representation(aspect, Metric::Cosine));
             assert_eq!(r.kernel, Kernel::UnitIp);
             let scale = |vs: Vec<Vec<f32>>| -> Vec<Vec<f32>> {
                 vs.into_iter().enumerate().map(|(i, v)| v.iter().map(|x| x * (0.25 + (i % 7) as f32)).collect()).collect()
