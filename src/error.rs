@@ -86,10 +86,6 @@ pub enum Error {
     /// The request itself is wrong (an unknown artwork id, weights that are all zero, …).
     #[error("{0}")]
     Usage(String),
-    /// Transitional, while modules move from `anyhow` to the variants above; removed when the last
-    /// one has.
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
 }
 
 impl Error {
