@@ -200,6 +200,8 @@ mod tests {
         assert!(app.hits().is_none(), "searching");
         app.apply(Action::ShowLibrary);
         assert!(matches!(app.search_state(), SearchState::Idle) && app.hits().is_none() && app.trail().is_empty());
+        app.handle_event(&ctx, results(1, &[3]), &mut Vec::new());
+        assert!(app.hits().is_none() && matches!(app.view(), View::Library), "no results land on the library");
         app.apply(Action::Query(artwork(2)));
         app.handle_event(&ctx, results(1, &[3]), &mut Vec::new());
         assert!(app.hits().is_none(), "the answer to the first query is not shown for the second");
