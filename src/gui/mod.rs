@@ -1,13 +1,30 @@
 //! The desktop app: an egui window over the same [`crate::library::Library`] API the CLI uses.
 //!
-//! [`app::KindredApp`] holds view state only; [`worker`] owns the library on a background thread.
-//! One file per screen or panel: [`gallery`] (library grid, query view), [`import`] (progress,
-//! errors), [`detail`] (selected artwork), [`trail`] (breadcrumbs).
+//! [`app::KindredApp`] composes panels that each own their state; [`worker`] owns the library on a
+//! background thread. A frame applies the worker's answers ([`events`]), turns input into actions
+//! ([`input`]), draws the panels, which push [`action::Action`]s instead of changing anything, and
+//! applies those actions after the frame ([`action`]). [`state`] holds the explicit view and search
+//! states. One file per panel: [`top_bar`], [`banner`], [`library`] (grid), [`query_view`] with
+//! [`trail`] and [`results`], [`detail`], [`import`], [`status_bar`]; [`tile`] and [`thumbs`] are
+//! shared by every grid, [`frame`] is what panels borrow while drawing.
 
+pub mod action;
 pub mod app;
+mod banner;
 mod detail;
-pub mod gallery;
+mod events;
+mod frame;
 mod import;
+mod input;
+mod library;
+mod query_view;
+pub mod results;
+mod settings;
+pub mod state;
+mod status_bar;
+mod thumbs;
+mod tile;
+mod top_bar;
 mod trail;
 pub mod worker;
 

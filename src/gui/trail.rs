@@ -1,35 +1,59 @@
-//! The breadcrumb trail: small thumbnails of the queries hopped through; clicking one goes back.
+//! The trail: the queries hopped through, shown as small breadcrumbs; clicking one goes back to it.
 
 use eframe::egui;
-use super::app::KindredApp;
-use super::gallery::tile;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::ArtworkId;
+use crate::search::Query;
+
+use super::action::Action;
+use super::app::file_name;
+use super::frame::Frame;
+use super::tile::tile;
+use super::worker::ThumbKey;
 
 /// Side of a breadcrumb thumbnail.
 const CRUMB: f32 = 40.0;
 
-impl KindredApp {
-    pub(super) fn trail_ui(&mut self, ui: &mut egui::Ui) {
-        let mut go = None;
-        let len = self.trail.len();
-        egui::ScrollArea::horizontal().id_salt("trail").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label("Trail:");
-                let entries = self.trail.clone();
-                for (i, entry) in entries.iter().enumerate() {
-                    if i > 0 {
-                        ui.label("›");
-                    }
-                    let tex = self.thumbs.get(&entry.key, &self.worker);
-                    let current = i + 1 == len;
-                    let label = format!("trail {}: {}", i + 1, entry.name);
-                    if tile(ui, tex.as_ref(), CRUMB, "", &label, current).clicked() && !current {
-                        go = Some(i);
-                    }
-                }
-            });
-        });
-        if let Some(i) = go {
-            self.back_to(i);
-        }
+/// One query on the trail.
+#[derive(Clone, Debug)]
+pub struct TrailEntry {
+    /// What is searched with.
+    pub query: Query,
+    /// Display name (file name).
+    pub name: String,
+    /// Its image.
+    pub key: ThumbKey,
+}
+
+impl TrailEntry {
+    /// A library artwork as a query.
+    pub fn artwork(id: ArtworkId, path: &Path) -> Self {
+        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id) }
     }
+
+    /// An image file as a query.
+    pub fn file(path: PathBuf) -> Self {
+        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path) }
+    }
+}
+
+/// Draws the breadcrumbs; the last is the current query.
+pub(super) fn show(ui: &mut egui::Ui, trail: &[TrailEntry], frame: &mut Frame) {
+    egui::ScrollArea::horizontal().id_salt("trail").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label("Trail:");
+            for (i, entry) in trail.iter().enumerate() {
+                if i > 0 {
+                    ui.label("›");
+                }
+                let tex = frame.thumb(&entry.key);
+                let current = i + 1 == trail.len();
+                let label = format!("trail {}: {}", i + 1, entry.name);
+                if tile(ui, tex.as_ref(), CRUMB, "", &label, current).clicked() && !current {
+                    frame.act(Action::BackTo(i));
+                }
+            }
+        });
+    });
 }

@@ -1,0 +1,84 @@
+//! Answers from the worker, applied at the start of a frame. Only answers to what is still on
+//! screen are kept: a search answer must carry the token the current query waits for.
+
+use eframe::egui;
+
+use crate::search::Query;
+
+use super::action::Action;
+use super::app::{KindredApp, file_name};
+use super::banner::capitalise;
+use super::state::{QueryView, SearchFailure, SearchState, View};
+use super::worker::{Command, Event};
+
+impl KindredApp {
+    /// Applies the worker's answers received since the last frame.
+    pub(super) fn handle_events(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let events: Vec<Event> = self.worker.poll().collect();
+        for event in events {
+            self.handle_event(ctx, event, actions);
+        }
+    }
+
+    /// Applies one answer; a failed file query also pushes [`Action::Back`].
+    pub(super) fn handle_event(&mut self, ctx: &egui::Context, event: Event, actions: &mut Vec<Action>) {
+        match event {
+            Event::Progress(p) => {
+                if let Some(running) = &mut self.import.running {
+                    running.progress = Some(p);
+                }
+            }
+            Event::ImportDone(summary) => {
+                self.import.running = None;
+                self.import.last = Some(summary);
+                self.refresh_library();
+                // Thumbnails of re-imported artworks may have changed.
+                self.thumbs.clear();
+                self.detail.clear();
+            }
+            Event::ImportFailed(msg) => {
+                self.import.running = None;
+                self.banner = Some(msg);
+                self.refresh_library();
+            }
+            Event::Results { token, results } => {
+                if let Some(q) = self.awaiting(token) {
+                    q.search = SearchState::Ready(results.hits);
+                    q.results.selected = None;
+                }
+            }
+            Event::QueryFailed { token, path, reason, not_an_image } => {
+                let Some(q) = self.awaiting(token) else { return };
+                let name = path.as_deref().map(file_name).unwrap_or_default();
+                let message =
+                    if not_an_image { format!("Not an image Kindred can read: {name} ({reason})") } else { format!("Search failed: {reason}") };
+                // The failed query leaves the trail, back to the view it was dropped on.
+                if path.is_some() && matches!(&q.current().query, Query::File(p) if Some(p) == path.as_ref()) {
+                    actions.push(Action::Back);
+                }
+                q.search = SearchState::Failed(SearchFailure::Query(reason));
+                self.banner = Some(message);
+            }
+            Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
+            Event::Details { key, details } => self.detail.insert(key, details),
+            Event::Artworks(list) => self.library.artworks = Some(list),
+            Event::Info(info) => self.status.info = Some(*info),
+            Event::Error(msg) => self.banner = Some(msg),
+            Event::Notice(msg) => self.banner = Some(capitalise(&msg)),
+        }
+    }
+
+    /// The query view, if it waits for the answer to `token`.
+    fn awaiting(&mut self, token: u64) -> Option<&mut QueryView> {
+        match &mut self.view {
+            View::Query(q) if matches!(q.search, SearchState::Searching { token: t } if t == token) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// Asks for the artwork list and library info again (after an import).
+    fn refresh_library(&self) {
+        self.worker.send(Command::ListArtworks);
+        self.worker.send(Command::Info);
+    }
+}

@@ -1,0 +1,27 @@
+//! What a panel borrows while it draws: the thumbnail cache (which asks the worker for what is
+//! missing) and the frame's action list. Panels own their own state and get this beside it.
+
+use eframe::egui::TextureHandle;
+
+use super::action::Action;
+use super::thumbs::ThumbCache;
+use super::worker::{ThumbKey, WorkerHandle};
+
+/// Shared, borrowed access for the panels during one frame.
+pub(super) struct Frame<'a> {
+    pub(super) thumbs: &'a mut ThumbCache,
+    pub(super) worker: &'a WorkerHandle,
+    pub(super) actions: &'a mut Vec<Action>,
+}
+
+impl Frame<'_> {
+    /// The texture of `key`, requested from the worker when it is neither cached nor on its way.
+    pub(super) fn thumb(&mut self, key: &ThumbKey) -> Option<TextureHandle> {
+        self.thumbs.get(key, self.worker)
+    }
+
+    /// Queues an action for after the frame.
+    pub(super) fn act(&mut self, action: Action) {
+        self.actions.push(action);
+    }
+}

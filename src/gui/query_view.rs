@@ -1,0 +1,79 @@
+//! The query view: the trail, the query image with the aspect controls, and the ranked results.
+
+use eframe::egui;
+
+use crate::aspect::Aspect;
+
+use super::action::Action;
+use super::frame::Frame;
+use super::settings::{AspectMode, Settings};
+use super::state::{QueryView, SearchFailure, SearchState};
+use super::tile::tile;
+use super::trail;
+
+impl QueryView {
+    pub(super) fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings, frame: &mut Frame) {
+        trail::show(ui, &self.trail, frame);
+        ui.separator();
+        let current = self.current();
+        ui.horizontal(|ui| {
+            let tex = frame.thumb(&current.key);
+            tile(ui, tex.as_ref(), 160.0, &current.name, &format!("query: {}", current.name), false);
+            ui.vertical(|ui| {
+                ui.heading(format!("Kindred of {}", current.name));
+                aspect_controls(ui, settings, frame);
+            });
+        });
+        ui.separator();
+        match &self.search {
+            SearchState::Idle | SearchState::Searching { .. } => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Searching…");
+                });
+            }
+            SearchState::Failed(SearchFailure::NoWeights) => {
+                ui.label("Give at least one aspect a positive weight.");
+            }
+            SearchState::Failed(SearchFailure::Query(_)) => {
+                ui.label("No results.");
+            }
+            SearchState::Ready(hits) if hits.is_empty() => {
+                ui.label("No results.");
+            }
+            SearchState::Ready(hits) => self.results.show(ui, hits, settings.thumb_size, frame),
+        }
+    }
+}
+
+/// The aspect buttons and, folded, the weight sliders (which edit the settings in place).
+fn aspect_controls(ui: &mut egui::Ui, settings: &mut Settings, frame: &mut Frame) {
+    ui.horizontal(|ui| {
+        ui.label("Compare:");
+        let options = [
+            (AspectMode::All, "All"),
+            (AspectMode::Only(Aspect::Colour), "Colour"),
+            (AspectMode::Only(Aspect::Texture), "Texture"),
+            (AspectMode::Only(Aspect::Shape), "Shape"),
+        ];
+        for (mode, text) in options {
+            if ui.selectable_label(settings.aspect == mode, text).clicked() && settings.aspect != mode {
+                frame.act(Action::SetAspect(mode));
+            }
+        }
+    });
+    egui::CollapsingHeader::new("Weights").id_salt("weights").show(ui, |ui| {
+        let mut changed = false;
+        for aspect in Aspect::ALL {
+            let name = match aspect {
+                Aspect::Colour => "Colour weight",
+                Aspect::Texture => "Texture weight",
+                Aspect::Shape => "Shape weight",
+            };
+            changed |= ui.add(egui::Slider::new(settings.weights.get_mut(aspect), 0.0..=1.0).text(name)).changed();
+        }
+        if changed {
+            frame.act(Action::WeightsChanged);
+        }
+    });
+}

@@ -1,0 +1,88 @@
+//! The app's explicit states: which view is shown, and where the current query's search stands.
+
+use crate::search::Hit;
+
+use super::results::ResultsGrid;
+use super::trail::TrailEntry;
+
+/// What the central area shows. A new view (lightbox, board, collection map, duplicates) is a
+/// variant here owning its state, drawn from its own file by `KindredApp::draw` (app.rs) and entered
+/// or left through [`super::action::Action`]s in `KindredApp::apply` (action.rs).
+pub enum View {
+    /// Every artwork as a grid.
+    Library,
+    /// A query: its trail, its search and its results.
+    Query(QueryView),
+}
+
+impl View {
+    /// The trail of queries (empty in the library).
+    pub(super) fn trail(&self) -> &[TrailEntry] {
+        match self {
+            View::Library => &[],
+            View::Query(q) => &q.trail,
+        }
+    }
+}
+
+/// The query view's state.
+pub struct QueryView {
+    /// Queries, oldest first; the last is the current one. Never empty: Back from the first query
+    /// leaves for [`View::Library`].
+    pub(super) trail: Vec<TrailEntry>,
+    /// The current query's search.
+    pub(super) search: SearchState,
+    /// Selection and layout of the results.
+    pub(super) results: ResultsGrid,
+}
+
+impl QueryView {
+    /// A trail of one query, not yet searched.
+    pub(super) fn new(entry: TrailEntry) -> Self {
+        Self { trail: vec![entry], search: SearchState::Idle, results: ResultsGrid::default() }
+    }
+
+    /// The query on screen.
+    pub(super) fn current(&self) -> &TrailEntry {
+        self.trail.last().expect("a query view has a query")
+    }
+
+    /// The results once found (none while searching or after a failure).
+    pub(super) fn hits(&self) -> &[Hit] {
+        match &self.search {
+            SearchState::Ready(hits) => hits,
+            _ => &[],
+        }
+    }
+
+    /// The selected result, if any.
+    pub(super) fn selected_hit(&self) -> Option<&Hit> {
+        self.hits().get(self.results.selected?)
+    }
+}
+
+/// Where a search stands. Answers carry the token of their request, so a late answer to a query
+/// the user has already left is recognised and dropped.
+#[derive(Clone, Debug)]
+pub enum SearchState {
+    /// No query (the library is shown).
+    Idle,
+    /// Asked the worker; waiting for the answer to `token`.
+    Searching {
+        /// Identifies the awaited answer.
+        token: u64,
+    },
+    /// The results, best first.
+    Ready(Vec<Hit>),
+    /// No results, and why.
+    Failed(SearchFailure),
+}
+
+/// Why a search gave nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchFailure {
+    /// Every aspect weight is zero: there is nothing to rank by, so nothing was asked.
+    NoWeights,
+    /// The worker could not run the query (the banner says so too).
+    Query(String),
+}

@@ -1,0 +1,42 @@
+//! The top bar: Back and Library while a query is shown, Add folder, theme and thumbnail size.
+
+use eframe::egui;
+
+use super::action::Action;
+use super::frame::Frame;
+use super::settings::Settings;
+
+pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, in_query: bool, can_import: bool, frame: &mut Frame) {
+    ui.horizontal(|ui| {
+        ui.heading("Kindred");
+        ui.separator();
+        if in_query {
+            if ui.button("Back").on_hover_text("Back (Backspace, Alt+Left)").clicked() {
+                frame.act(Action::Back);
+            }
+            if ui.button("Library").on_hover_text("Show the whole library").clicked() {
+                frame.act(Action::ShowLibrary);
+            }
+        }
+        if ui.add_enabled(can_import, egui::Button::new("Add folder…")).on_hover_text("Import a folder of images").clicked() {
+            frame.act(Action::PickFolder);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            theme_buttons(ui);
+            ui.add(egui::Slider::new(&mut settings.thumb_size, 64.0..=256.0).text("Thumbnail size").show_value(false));
+        });
+    });
+}
+
+/// egui's light / dark / follow-the-system theme preference, as text buttons (the built-in ones are
+/// emoji icons the bundled fonts cannot draw).
+fn theme_buttons(ui: &mut egui::Ui) {
+    use egui::ThemePreference as T;
+    let mut pref = ui.options(|o| o.theme_preference);
+    // Right-to-left layout: the last added is leftmost.
+    ui.selectable_value(&mut pref, T::Light, "Light").on_hover_text("Use the light theme");
+    ui.selectable_value(&mut pref, T::Dark, "Dark").on_hover_text("Use the dark theme");
+    ui.selectable_value(&mut pref, T::System, "System").on_hover_text("Follow the system theme");
+    ui.label("Theme:");
+    ui.ctx().set_theme(pref);
+}
