@@ -37,6 +37,11 @@ impl Aspect {
         }
     }
 
+    /// Position in [`Aspect::ALL`] (storage order: catalog columns, index file lists).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Lower-case name, as used on the command line, in files and in catalog columns.
     pub fn name(self) -> &'static str {
         match self {
@@ -209,6 +214,7 @@ mod tests {
         let w = Weights { colour: 1.0, texture: 0.5, shape: 0.25 };
         assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"colour":1.0,"texture":0.5,"shape":0.25}"#);
         assert_eq!(w.iter().map(|(a, _)| a).collect::<Vec<_>>(), Aspect::ALL);
+        assert!(Aspect::ALL.iter().enumerate().all(|(i, a)| a.index() == i), "index() is the position in ALL");
         assert_eq!(w.map(|a, x| format!("{a}={x}")).shape, "shape=0.25");
     }
 }

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::colour::Swatch;
 use crate::error::{Error, Result};
-use crate::aspect::PerAspect;
+use crate::aspect::Aspect;
 use crate::vectors::Embedding;
 use crate::model::ModelId;
 
@@ -328,14 +329,13 @@ impl Catalog {
 
     /// Current-model vectors of the given artworks (missing ones are simply absent).
     pub fn embeddings(&self, ids: &[ArtworkId], model: &ModelId) -> Result<HashMap<ArtworkId, Embedding>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT colour, texture, shape FROM embeddings WHERE artwork_id = ?1 AND model = ?2",
-        )?;
+        let sql = format!("SELECT {} FROM embeddings WHERE artwork_id = ?1 AND model = ?2", vector_columns(""));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut out = HashMap::with_capacity(ids.len());
         for &id in ids {
-            let row = stmt.query_row(params![id, model.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
-            if let Some((c, t, s)) = row {
-                out.insert(id, decode_embedding(id, c, t, s)?);
+            let mut rows = stmt.query(params![id, model.as_str()])?;
+            if let Some(row) = rows.next()? {
+                out.insert(id, read_embedding(id, row, 0)?);
             }
         }
         Ok(out)
@@ -343,14 +343,15 @@ impl Catalog {
 
     /// Calls `f` for every artwork with status ok and current-model vectors (index rebuilds).
     pub fn for_each_embedding(&self, model: &ModelId, mut f: impl FnMut(ArtworkId, Embedding) -> Result<()>) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT e.artwork_id, e.colour, e.texture, e.shape FROM embeddings e
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT e.artwork_id, {} FROM embeddings e
              JOIN artworks a ON a.id = e.artwork_id WHERE a.status = 0 AND e.model = ?1 ORDER BY e.artwork_id",
-        )?;
+            vector_columns("e.")
+        ))?;
         let mut rows = stmt.query([model.as_str()])?;
         while let Some(r) = rows.next()? {
             let id = r.get(0)?;
-            f(id, decode_embedding(id, r.get(1)?, r.get(2)?, r.get(3)?)?)?;
+            f(id, read_embedding(id, r, 1)?)?;
         }
         Ok(())
     }
@@ -406,10 +407,15 @@ impl Writer<'_> {
     /// Stores an artwork's vectors and palette, replacing older ones.
     pub fn put_embedding(&mut self, id: ArtworkId, model: &ModelId, e: &Embedding, palette: &[Swatch]) -> Result<()> {
         self.changed = true;
-        self.tx.execute(
-            "INSERT OR REPLACE INTO embeddings(artwork_id, model, colour, texture, shape, palette) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, model.as_str(), f32_bytes(&e.colour), f32_bytes(&e.texture), f32_bytes(&e.shape), serde_json::to_string(palette).expect("swatches serialise")],
-        )?;
+        let sql = format!(
+            "INSERT OR REPLACE INTO embeddings(artwork_id, model, {}, palette) VALUES (?, ?, {}, ?)",
+            vector_columns(""),
+            vec!["?"; Aspect::ALL.len()].join(", ")
+        );
+        let mut values: Vec<Value> = vec![Value::Integer(id), Value::Text(model.as_str().to_owned())];
+        values.extend(e.iter().map(|(_, v)| Value::Blob(f32_bytes(v))));
+        values.push(Value::Text(serde_json::to_string(palette).expect("swatches serialise")));
+        self.tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
         Ok(())
     }
 
@@ -423,7 +429,10 @@ impl Writer<'_> {
     pub fn copy_derived(&mut self, from: ArtworkId, to: ArtworkId) -> Result<()> {
         self.changed = true;
         self.tx.execute(
-            "INSERT OR REPLACE INTO embeddings SELECT ?2, model, colour, texture, shape, palette FROM embeddings WHERE artwork_id = ?1",
+            &format!(
+                "INSERT OR REPLACE INTO embeddings(artwork_id, model, {cols}, palette) SELECT ?2, model, {cols}, palette FROM embeddings WHERE artwork_id = ?1",
+                cols = vector_columns("")
+            ),
             params![from, to],
         )?;
         self.tx.execute("INSERT OR REPLACE INTO thumbnails SELECT ?2, jpeg FROM thumbnails WHERE artwork_id = ?1", params![from, to])?;
@@ -537,10 +546,17 @@ pub fn decode_thumbnail(jpeg: &[u8]) -> Result<image::RgbaImage> {
         .map_err(|e| Error::CorruptRecord(format!("thumbnail: {e}")))
 }
 
-fn decode_embedding(id: ArtworkId, c: Vec<u8>, t: Vec<u8>, s: Vec<u8>) -> Result<Embedding> {
-    let columns = PerAspect { colour: c, texture: t, shape: s };
+/// The embeddings table's vector columns, one per aspect and named after it, in [`Aspect::ALL`]
+/// order (`colour, texture, shape`), each prefixed with `table` (e.g. `e.`).
+fn vector_columns(table: &str) -> String {
+    Aspect::ALL.iter().map(|a| format!("{table}{a}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The vectors of artwork `id` from `row`, whose columns from `first` on are [`vector_columns`].
+fn read_embedding(id: ArtworkId, row: &rusqlite::Row<'_>, first: usize) -> Result<Embedding> {
     Embedding::try_from_fn(|a| {
-        decode_vector(&columns[a], a.dim()).map_err(|e| Error::CorruptRecord(format!("corrupt {a} vector of artwork {id}: {e}")))
+        let bytes: Vec<u8> = row.get(first + a.index())?;
+        decode_vector(&bytes, a.dim()).map_err(|e| Error::CorruptRecord(format!("corrupt {a} vector of artwork {id}: {e}")))
     })
 }
 

@@ -112,8 +112,8 @@ fn palette(samples: &[([f32; 3], f32)]) -> Vec<Swatch> {
         sums.iter_mut().for_each(|s| *s = ([0.0; 3], 0.0));
         for (lab, w) in samples {
             let (k, _) = nearest(&centres, lab);
-            for d in 0..3 {
-                sums[k].0[d] += lab[d] * w;
+            for (sum, x) in sums[k].0.iter_mut().zip(lab) {
+                *sum += x * w;
             }
             sums[k].1 += w;
         }

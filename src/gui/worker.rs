@@ -17,7 +17,8 @@ use crate::decode;
 use crate::aspect::Weights;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::library::{Info, Library, LibraryOptions, SearchResults};
-use crate::search::Query;
+use crate::error::Error;
+use crate::query::Query;
 
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
@@ -212,7 +213,7 @@ impl Worker {
         let mut library = match Library::open(dir, options) {
             Ok(l) => Some(l),
             Err(e) => {
-                self.send(Event::Error(format!("cannot open the library in {}: {e:#}", dir.display())));
+                self.send(Event::Error(format!("cannot open the library in {}: {}", dir.display(), one_line(&e))));
                 None
             }
         };
@@ -231,7 +232,7 @@ impl Worker {
                 match library.as_mut() {
                     Some(lib) => {
                         self.handle(lib, command);
-                        if let Some(notice) = lib.take_notice() {
+                        while let Some(notice) = lib.take_notice() {
                             self.send(Event::Notice(notice));
                         }
                     }
@@ -248,14 +249,14 @@ impl Worker {
             Command::LoadThumbnail(key) => self.thumbnail(lib, key),
             Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
                 Ok(list) => self.send(Event::Artworks(list)),
-                Err(e) => self.send(Event::Error(format!("cannot list artworks: {e:#}"))),
+                Err(e) => self.send(Event::Error(format!("cannot list artworks: {}", one_line(&e)))),
             },
             Command::Info => match lib.info() {
                 Ok(info) => self.send(Event::Info(Box::new(info))),
-                Err(e) => self.send(Event::Error(format!("cannot read library info: {e:#}"))),
+                Err(e) => self.send(Event::Error(format!("cannot read library info: {}", one_line(&e)))),
             },
             Command::Details(id) => {
-                let details = (|| -> anyhow::Result<Option<Details>> {
+                let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
                     let size = a.width.zip(a.height).map(|(w, h)| [w, h]);
                     Ok(Some(Details { path: a.path, size, palette: lib.catalog().palette(id)? }))
@@ -263,7 +264,7 @@ impl Worker {
                 match details {
                     Ok(Some(details)) => self.send(Event::Details { key: ThumbKey::Artwork(id), details }),
                     Ok(None) => {}
-                    Err(e) => self.send(Event::Error(format!("cannot read artwork {id}: {e:#}"))),
+                    Err(e) => self.send(Event::Error(format!("cannot read artwork {id}: {}", one_line(&e)))),
                 }
             }
         }
@@ -281,7 +282,7 @@ impl Worker {
         };
         match lib.import(roots, &self.cancel, &mut on_progress) {
             Ok(summary) => self.send(Event::ImportDone(summary)),
-            Err(e) => self.send(Event::ImportFailed(format!("Import failed: {e:#}"))),
+            Err(e) => self.send(Event::ImportFailed(format!("Import failed: {}", one_line(&e)))),
         }
         self.cancel.store(false, Ordering::SeqCst);
     }
@@ -291,40 +292,46 @@ impl Worker {
             Query::File(p) => Some(p.clone()),
             Query::Artwork(_) | Query::Blend(_) => None,
         };
-        // A file query: decode it first, so a file that is not an image gets a clear reason, and
-        // the UI gets a preview and details of a file that is not in the library.
-        if let Some(p) = path.as_ref().filter(|p| self.previewed.borrow().as_ref() != Some(*p)) {
-            match preview(p) {
-                Ok((rgba, dims, size)) => {
-                    self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: dims, rgba });
-                    // The palette as the library computes it; the features are kept by the library,
-                    // so the search below does not decode or embed the file again.
-                    let palette = lib.query_features(&query).map(|q| q.features.palette).unwrap_or_default();
-                    let details = Details { path: p.clone(), size, palette };
-                    self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
-                    *self.previewed.borrow_mut() = Some(p.clone());
-                }
-                Err(reason) => {
-                    self.send(Event::QueryFailed { token, path, reason, not_an_image: true });
-                    return;
-                }
-            }
+        let failed = |e: Error| Event::QueryFailed {
+            token,
+            path: path.clone(),
+            not_an_image: e.is_not_an_image(),
+            reason: match &e {
+                // The banner names the file; the reason is the decoder's.
+                Error::Decode { source, .. } => source.to_string(),
+                e => one_line(e),
+            },
+        };
+        // The query's vectors first (the library keeps them, so the search below neither decodes
+        // nor embeds again): a file that is not an image fails here, told apart by its error.
+        let resolved = match lib.query_features(&query) {
+            Ok(resolved) => resolved,
+            Err(e) => return self.send(failed(e)),
+        };
+        // A file outside the library gets a preview and details, once per file.
+        if let Some(p) = path.as_ref().filter(|p| self.previewed.borrow().as_ref() != Some(*p))
+            && let Ok(preview) = preview(p)
+        {
+            self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: preview.size, rgba: preview.rgba });
+            let details = Details { path: p.clone(), size: preview.original, palette: resolved.features.palette };
+            self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
+            *self.previewed.borrow_mut() = Some(p.clone());
         }
         match lib.search(&query, weights, k) {
             Ok(results) => self.send(Event::Results { token, results }),
-            Err(e) => self.send(Event::QueryFailed { token, path, reason: format!("{e:#}"), not_an_image: false }),
+            Err(e) => self.send(failed(e)),
         }
     }
 
     fn thumbnail(&self, lib: &Library, key: ThumbKey) {
         let decoded = match &key {
             ThumbKey::Artwork(id) => match lib.catalog().thumbnail(*id) {
-                Ok(Some(jpeg)) => catalog::decode_thumbnail(&jpeg).map_err(|e| format!("{e:#}")),
+                Ok(Some(jpeg)) => catalog::decode_thumbnail(&jpeg).map_err(|e| one_line(&e)),
                 Ok(None) => Err("no thumbnail".to_string()),
-                Err(e) => Err(format!("{e:#}")),
+                Err(e) => Err(one_line(&e)),
             },
-            ThumbKey::File(p) => preview(p).map(|(rgba, size, _)| {
-                image::RgbaImage::from_raw(size[0] as u32, size[1] as u32, rgba).expect("sized buffer")
+            ThumbKey::File(p) => preview(p).map(|preview| {
+                image::RgbaImage::from_raw(preview.size[0] as u32, preview.size[1] as u32, preview.rgba).expect("sized buffer")
             }),
         };
         match decoded {
@@ -338,13 +345,34 @@ impl Worker {
     }
 }
 
-/// Decodes an image file into a small RGBA preview: (pixels, preview size, original size). The
-/// error is a one-line reason fit for the UI.
-fn preview(path: &Path) -> Result<(Vec<u8>, [usize; 2], Option<[u32; 2]>), String> {
+/// A small picture of a query file, for its tile and the detail panel.
+struct Preview {
+    /// RGBA pixels, unmultiplied.
+    rgba: Vec<u8>,
+    /// Width and height of `rgba`.
+    size: [usize; 2],
+    /// Pixel size of the file itself.
+    original: Option<[u32; 2]>,
+}
+
+/// Decodes an image file into a small RGBA preview; the error is a one-line reason fit for the UI.
+fn preview(path: &Path) -> Result<Preview, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let decoded = decode::decode(&bytes).map_err(|e| e.to_string())?;
-    let size = Some([decoded.width(), decoded.height()]);
+    let original = Some([decoded.width(), decoded.height()]);
     let small = decoded.image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8();
-    let dims = [small.width() as usize, small.height() as usize];
-    Ok((small.into_raw(), dims, size))
+    let size = [small.width() as usize, small.height() as usize];
+    Ok(Preview { rgba: small.into_raw(), size, original })
+}
+
+/// An error and its causes on one line, for a banner.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
