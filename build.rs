@@ -74,15 +74,14 @@ fn pinned_ort_version(manifest: &str) -> Result<String, String> {
         let value = value.split('#').next().unwrap_or("").trim();
         let version = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
         return match version {
-            Some(v) if !v.is_empty()
-                && v.split('.').count() == 3
-                && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) =>
+            Some(v)
+                if !v.is_empty()
+                    && v.split('.').count() == 3
+                    && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) =>
             {
                 Ok(v.to_string())
             }
-            _ => Err(format!(
-                "`{METADATA_KEY} = {value}` in {METADATA_TABLE} is not a quoted release like \"1.2.3\""
-            )),
+            _ => Err(format!("`{METADATA_KEY} = {value}` in {METADATA_TABLE} is not a quoted release like \"1.2.3\"")),
         };
     }
     Err(format!("no `{METADATA_KEY} = \"X.Y.Z\"` line in a {METADATA_TABLE} table"))

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
+use kindred::aspect::Aspect;
 use kindred::catalog::{Catalog, NewArtwork};
 use kindred::colour::Swatch;
-use kindred::aspect::Aspect;
-use kindred::vectors::Embedding;
 use kindred::gui::KindredApp;
 use kindred::index::testing::synthetic_vectors;
 use kindred::model::ModelId;
+use kindred::vectors::Embedding;
 
 /// Fills a catalog with `n` artworks that share the sample thumbnails (vectors are synthetic).
 fn fill_library(dir: &Path, n: usize) {
@@ -28,8 +28,7 @@ fn fill_library(dir: &Path, n: usize) {
             thumbs.push(kindred::preprocess::prepare(d, true).thumbnail.unwrap());
         }
     }
-    let vectors: Vec<Vec<Vec<f32>>> =
-        Aspect::ALL.iter().map(|a| synthetic_vectors(n, a.dim(), (n / 100).max(1), *a as u64 + 1)).collect();
+    let vectors: Vec<Vec<Vec<f32>>> = Aspect::ALL.iter().map(|a| synthetic_vectors(n, a.dim(), (n / 100).max(1), *a as u64 + 1)).collect();
     std::fs::create_dir_all(dir).unwrap();
     let mut catalog = Catalog::open(&dir.join("catalog.sqlite")).unwrap();
     let model = ModelId::current();
@@ -94,7 +93,9 @@ fn main() {
     times.sort();
     let (p50, p95, p99, max) = (percentile(&times, 0.5), percentile(&times, 0.95), percentile(&times, 0.99), percentile(&times, 1.0));
     let over = times.iter().filter(|t| t.as_secs_f64() * 1e3 > 16.0).count();
-    println!("{frames} scrolling frames over {n} artworks: CPU ms/frame p50 {p50:.2}, p95 {p95:.2}, p99 {p99:.2}, max {max:.2}; {over} frames over 16 ms");
+    println!(
+        "{frames} scrolling frames over {n} artworks: CPU ms/frame p50 {p50:.2}, p95 {p95:.2}, p99 {p99:.2}, max {max:.2}; {over} frames over 16 ms"
+    );
     println!(
         "{{\"artworks\":{n},\"frames\":{frames},\"p50_ms\":{p50:.3},\"p95_ms\":{p95:.3},\"p99_ms\":{p99:.3},\"max_ms\":{max:.3},\"over_16ms\":{over}}}"
     );

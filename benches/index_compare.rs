@@ -46,7 +46,9 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use kindred::index::testing::synthetic_vectors;
-use kindred::index::{ExactIndex, HnswIndex, HnswParams, Kernel, Metric, Neighbour, Representation, Storage, VectorIndex, hnsw_representation};
+use kindred::index::{
+    ExactIndex, HnswIndex, HnswParams, Kernel, Metric, Neighbour, Representation, Storage, VectorIndex, hnsw_representation,
+};
 use kindred::{Aspect, Library, LibraryOptions};
 
 const K: usize = 10;

@@ -448,8 +448,21 @@ fn search(args: &Args) -> Result<Value> {
     );
     println!(
         "{:>7} {:>7} {:>5} | {:>10} {:>9} {:>9} | {:>10} {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>8}",
-        "aspect", "n", "dim", "exact bld", "exact p50", "exact p99", "hnsw bld", "hnsw MB", "ef64 p50", "ef128 p50", "ef256 p50",
-        "ef64 R@10", "ef128 R@10", "ef256 R@10", "k50 p50"
+        "aspect",
+        "n",
+        "dim",
+        "exact bld",
+        "exact p50",
+        "exact p99",
+        "hnsw bld",
+        "hnsw MB",
+        "ef64 p50",
+        "ef128 p50",
+        "ef256 p50",
+        "ef64 R@10",
+        "ef128 R@10",
+        "ef256 R@10",
+        "k50 p50"
     );
     let mut rows = Vec::new();
     for &n in &args.search_sizes {
@@ -508,10 +521,8 @@ fn search(args: &Args) -> Result<Value> {
                 let (p50, p99) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.99));
                 p50s.push(p50);
                 recalls.push(recall);
-                per_ef.insert(
-                    format!("ef{ef}"),
-                    json!({"p50_ms": round(p50, 4), "p99_ms": round(p99, 4), "recall_at_10": round(recall, 4)}),
-                );
+                per_ef
+                    .insert(format!("ef{ef}"), json!({"p50_ms": round(p50, 4), "p99_ms": round(p99, 4), "recall_at_10": round(recall, 4)}));
             }
             // What `search::nearest` asks each index for: max(5k, 50) = 50 candidates.
             hnsw.set_expansion_search(params.expansion_search);
@@ -712,10 +723,7 @@ fn library_scale(args: &Args) -> Result<Value> {
     lib.search(&Query::Artwork(1), &Weights::ALL, K)?;
     let first_s = t.elapsed().as_secs_f64();
     let info = lib.info()?;
-    println!(
-        "Catalog::counts: {cold_counts_p50:.1} ms; first search (index {} {}): {first_s:.1} s",
-        info.index.kind, info.index.state
-    );
+    println!("Catalog::counts: {cold_counts_p50:.1} ms; first search (index {} {}): {first_s:.1} s", info.index.kind, info.index.state);
     drop(lib);
     let mut lib = Library::open(&dir, LibraryOptions::default())?;
     let t = Instant::now();

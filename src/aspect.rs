@@ -185,7 +185,8 @@ impl FromStr for PerAspect<f32> {
                 if parts.len() != Aspect::ALL.len() {
                     return Err(Error::Usage(format!("expected all|colour|texture|shape or three weights c,t,s, got `{s}`")));
                 }
-                let mut parsed = parts.iter().map(|p| p.parse::<f32>().map_err(|_| Error::Usage(format!("`{p}` is not a number in weights `{s}`"))));
+                let mut parsed =
+                    parts.iter().map(|p| p.parse::<f32>().map_err(|_| Error::Usage(format!("`{p}` is not a number in weights `{s}`"))));
                 Weights::try_from_fn(|_| parsed.next().expect("one part per aspect"))?
             }
         };

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use crate::aspect::Aspect;
 use crate::colour::Swatch;
 use crate::error::{Error, Result};
-use crate::aspect::Aspect;
-use crate::vectors::Embedding;
 use crate::model::ModelId;
+use crate::vectors::Embedding;
 
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
 pub type ArtworkId = i64;
@@ -242,7 +242,8 @@ impl Catalog {
             "SELECT a.status, e.model = ?1, count(*) FROM artworks a
              LEFT JOIN embeddings e ON e.artwork_id = a.id GROUP BY 1, 2",
         )?;
-        let rows = stmt.query_map([model.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<bool>>(1)?, r.get::<_, i64>(2)? as u64)))?;
+        let rows =
+            stmt.query_map([model.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<bool>>(1)?, r.get::<_, i64>(2)? as u64)))?;
         for row in rows {
             let (status, current, n) = row?;
             match (Status::from_code(status)?, current) {
@@ -308,21 +309,21 @@ impl Catalog {
         let sql = format!("SELECT id, path, size, mtime_ns, width, height, format, status, error FROM artworks {clause}");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params, |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
+            Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
         })?;
         rows.map(|row| {
             let (id, path, size, mtime_ns, width, height, format, status, error) = row?;
-            Ok(Artwork { id, path: path_from_bytes(path), size: size as u64, mtime_ns, width, height, format, status: Status::from_code(status)?, error })
+            Ok(Artwork {
+                id,
+                path: path_from_bytes(path),
+                size: size as u64,
+                mtime_ns,
+                width,
+                height,
+                format,
+                status: Status::from_code(status)?,
+                error,
+            })
         })
         .collect()
     }
@@ -563,9 +564,8 @@ fn read_embedding(id: ArtworkId, row: &rusqlite::Row<'_>, first: usize) -> Resul
 /// An error from opening or migrating the catalog at `path`, as [`Error::CatalogDamaged`] when SQLite
 /// says the file is corrupt or not a database.
 fn open_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
-    let damaged = e
-        .sqlite_error_code()
-        .is_some_and(|code| matches!(code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt));
+    let damaged =
+        e.sqlite_error_code().is_some_and(|code| matches!(code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt));
     if damaged {
         Error::CatalogDamaged { path: path.to_path_buf(), reason: e.to_string() }
     } else {
@@ -611,7 +611,15 @@ mod tests {
         let mut w = cat.writer().unwrap();
         let hash = [7u8; 32];
         let id = w
-            .put_artwork(&NewArtwork { path: Path::new("/a/b.png"), size: 10, mtime_ns: 5, hash: &hash, width: 3, height: 4, format: "png" })
+            .put_artwork(&NewArtwork {
+                path: Path::new("/a/b.png"),
+                size: 10,
+                mtime_ns: 5,
+                hash: &hash,
+                width: 3,
+                height: 4,
+                format: "png",
+            })
             .unwrap();
         w.put_embedding(id, &model, &emb(0.5), &[Swatch { rgb: [1, 2, 3], weight: 1.0 }]).unwrap();
         w.put_failure(Path::new("/a/bad.jpg"), 0, 1, "empty file").unwrap();

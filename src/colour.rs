@@ -51,10 +51,7 @@ fn weighted_lab(rgb: &[u8], mask: u8) -> Vec<([f32; 3], f32)> {
         *counts.entry(key).or_insert(0) += 1;
     }
     let centre = !mask / 2; // middle of a quantisation cell
-    let mut samples: Vec<([f32; 3], f32)> = counts
-        .into_iter()
-        .map(|(c, n)| (srgb_to_lab(c.map(|v| v | centre)), n as f32))
-        .collect();
+    let mut samples: Vec<([f32; 3], f32)> = counts.into_iter().map(|(c, n)| (srgb_to_lab(c.map(|v| v | centre)), n as f32)).collect();
     // HashMap order is random: sort so results do not depend on it (float sums, k-means ties).
     samples.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
     samples
@@ -98,10 +95,7 @@ fn palette(samples: &[([f32; 3], f32)]) -> Vec<Swatch> {
     let heaviest = samples.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|s| s.0).unwrap_or([100.0, 0.0, 0.0]);
     centres.push(heaviest);
     while centres.len() < PALETTE_SIZE {
-        let far = samples
-            .iter()
-            .map(|(lab, w)| (lab, w * nearest(&centres, lab).1))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let far = samples.iter().map(|(lab, w)| (lab, w * nearest(&centres, lab).1)).max_by(|a, b| a.1.total_cmp(&b.1));
         match far {
             Some((lab, d)) if d > 4.0 => centres.push(*lab), // stop when every colour is already close
             _ => break,

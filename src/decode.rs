@@ -169,11 +169,8 @@ fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
     decoder.read_info().ok()?;
     let info = decoder.info()?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    let within_limits = width > 0
-        && height > 0
-        && width <= MAX_SIDE
-        && height <= MAX_SIDE
-        && u64::from(width) * u64::from(height) * 4 <= MAX_ALLOC;
+    let within_limits =
+        width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE && u64::from(width) * u64::from(height) * 4 <= MAX_ALLOC;
     // CMYK/YCCK keep the full decoder's colour conversion; lossless and >8-bit are not DCT-scaled.
     let handled = matches!(info.pixel_format, PixelFormat::L8 | PixelFormat::RGB24)
         && matches!(info.coding_process, CodingProcess::DctSequential | CodingProcess::DctProgressive);
@@ -191,13 +188,10 @@ fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
         PixelFormat::RGB24 => DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels)?),
         _ => DynamicImage::ImageRgb8(DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, pixels)?).to_rgb8()),
     };
-    let orientation =
-        decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    let orientation = decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
     image.apply_orientation(orientation);
-    let turned = matches!(
-        orientation,
-        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
-    );
+    let turned =
+        matches!(orientation, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH);
     let full_size = if turned { (height, width) } else { (width, height) };
     Some(Decoded { image, format: ImageFormat::Jpeg, full_size })
 }
@@ -212,9 +206,7 @@ fn jpeg_has_end(bytes: &[u8]) -> bool {
 /// Maps limit errors to `TooLarge` (with the claimed size when the header can be read cheaply).
 fn classify(e: image::ImageError, format: ImageFormat, bytes: &[u8]) -> DecodeError {
     if let image::ImageError::Limits(_) = e {
-        let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-            .into_dimensions()
-            .unwrap_or((0, 0));
+        let (width, height) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().unwrap_or((0, 0));
         return DecodeError::TooLarge { width, height };
     }
     DecodeError::Corrupt { format: format_name(format), source: e }

@@ -54,7 +54,8 @@ mod tests {
 
     #[test]
     fn same_bytes_are_exact_alike_vectors_near_others_neither() {
-        let v = |x: f32| Embedding::from_fn(|a| crate::vectors::normalised(&(0..a.dim()).map(|i| ((i as f32) * x).sin()).collect::<Vec<_>>()));
+        let v =
+            |x: f32| Embedding::from_fn(|a| crate::vectors::normalised(&(0..a.dim()).map(|i| ((i as f32) * x).sin()).collect::<Vec<_>>()));
         let (one, two) = ([1u8; 32], [2u8; 32]);
         assert_eq!(sameness((&one, &v(1.0)), (&one, &v(2.0))), Some(Sameness::Exact), "the hash decides first");
         assert_eq!(sameness((&one, &v(1.0)), (&two, &v(1.0))), Some(Sameness::Near));

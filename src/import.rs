@@ -15,9 +15,9 @@ use crate::catalog::{ArtworkId, Catalog, FileState, NewArtwork, Status, Writer};
 use crate::decode::{self, DecodeError};
 use crate::embed::LazyEmbedder;
 use crate::error::{IoContext, Result};
-use crate::vectors::Embedding;
 use crate::model::ModelId;
 use crate::preprocess::{self, Prepared};
+use crate::vectors::Embedding;
 
 /// Images embedded per model call.
 pub const BATCH: usize = 8;
@@ -145,19 +145,14 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
     let mut summary = ImportSummary::default();
     progress(&Progress::phase(Phase::Scanning));
 
-    let roots: Vec<PathBuf> = roots
-        .iter()
-        .map(|r| std::fs::canonicalize(r).on_path("cannot open", r))
-        .collect::<Result<_>>()?;
+    let roots: Vec<PathBuf> = roots.iter().map(|r| std::fs::canonicalize(r).on_path("cannot open", r)).collect::<Result<_>>()?;
     let known = catalog.file_states(model)?;
     let (found, walk_errors) = walk(&roots);
 
     let mut todo = Vec::new();
     for (path, size, mtime_ns) in &found {
         match known.get(path) {
-            Some(s) if s.size == *size && s.mtime_ns == *mtime_ns && (s.embedded || s.status == Status::Failed) => {
-                summary.unchanged += 1
-            }
+            Some(s) if s.size == *size && s.mtime_ns == *mtime_ns && (s.embedded || s.status == Status::Failed) => summary.unchanged += 1,
             previous => todo.push(Candidate { path: path.clone(), size: *size, mtime_ns: *mtime_ns, previous: previous.copied() }),
         }
     }
@@ -168,9 +163,7 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
     let unreadable = |p: &Path| walk_errors.iter().any(|(e, _)| p.starts_with(e));
     let mut vanished: HashSet<ArtworkId> = known
         .iter()
-        .filter(|(p, s)| {
-            s.status != Status::Missing && !seen.contains(p) && roots.iter().any(|r| p.starts_with(r)) && !unreadable(p)
-        })
+        .filter(|(p, s)| s.status != Status::Missing && !seen.contains(p) && roots.iter().any(|r| p.starts_with(r)) && !unreadable(p))
         .map(|(_, s)| s.id)
         .collect();
     summary.errors.extend(walk_errors);
@@ -303,10 +296,7 @@ fn walk(roots: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
 
 /// Modification time in nanoseconds since the epoch (0 if unavailable).
 pub fn mtime_ns(m: &std::fs::Metadata) -> i64 {
-    m.modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
+    m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
 }
 
 /// Starts one decode worker per core; outcomes arrive on the returned channel.
@@ -362,10 +352,8 @@ fn read_image_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     let mut f = std::fs::File::open(path)?;
     let mut head = [0u8; 64];
     let n = read_up_to(&mut f, &mut head)?;
-    let named_image = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    let named_image =
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
     if !named_image && matches!(decode::sniff(&head[..n]), Err(DecodeError::Empty | DecodeError::NotAnImage)) {
         return Ok(None);
     }

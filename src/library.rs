@@ -7,17 +7,17 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::error::{Error, IoContext, Result};
+use crate::aspect::Weights;
 use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, Status};
 use crate::embed::LazyEmbedder;
-use crate::aspect::Weights;
-use crate::vectors::{ArtworkFeatures, Embedding};
+use crate::error::{Error, IoContext, Result};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
 use crate::index::{HnswParams, IndexStore, Metric};
 use crate::model::{self, ModelId};
-use crate::runtime;
 use crate::query::{Query, blend_vectors};
+use crate::runtime;
 use crate::search::{self, Hit};
+use crate::vectors::{ArtworkFeatures, Embedding};
 
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
@@ -102,13 +102,19 @@ impl Library {
     pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
         fs::create_dir_all(dir).on_path("cannot create library directory", dir)?;
         let path = dir.join("catalog.sqlite");
-        let (catalog, read_only) = if path.exists() && !dir_writable(dir) {
-            (Catalog::open_read_only(&path)?, true)
-        } else {
-            (Catalog::open(&path)?, false)
-        };
+        let (catalog, read_only) =
+            if path.exists() && !dir_writable(dir) { (Catalog::open_read_only(&path)?, true) } else { (Catalog::open(&path)?, false) };
         let notice = read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display()));
-        Ok(Self { dir: dir.to_path_buf(), catalog, model: ModelId::current(), index: IndexStore::new(dir.join("index"), options.index, options.hnsw, read_only), embedder: LazyEmbedder::default(), notice, read_only, last_query: None })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            catalog,
+            model: ModelId::current(),
+            index: IndexStore::new(dir.join("index"), options.index, options.hnsw, read_only),
+            embedder: LazyEmbedder::default(),
+            notice,
+            read_only,
+            last_query: None,
+        })
     }
 
     /// Library directory.

@@ -96,7 +96,6 @@ impl Model {
         }
         Ok(Self { bytes, source })
     }
-
 }
 
 /// sha256 of the model this build was made for.

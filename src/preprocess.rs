@@ -134,8 +134,7 @@ fn cut(resizer: &mut Resizer, src: &Image<'_>, left: f64, top: f64, sx: f64, sy:
     let width = (side * sx).min(f64::from(src.width()) - left);
     let height = (side * sy).min(f64::from(src.height()) - top);
     let mut dst = Image::new(INPUT_SIDE, INPUT_SIDE, src.pixel_type());
-    let options =
-        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(left, top, width, height);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(left, top, width, height);
     resizer.resize(src, &mut dst, &options).expect("same pixel type, crop inside the image");
     dst
 }
@@ -224,9 +223,7 @@ mod tests {
             image::Rgb([(x / 12) as u8 + grain, (y / 8) as u8, ((x + y) / 20) as u8])
         });
         let mut bytes = Vec::new();
-        DynamicImage::ImageRgb8(img)
-            .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90))
-            .unwrap();
+        DynamicImage::ImageRgb8(img).write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)).unwrap();
         let decoded = decode_for_prepare(&bytes).unwrap();
         assert_eq!((decoded.image.width(), decoded.image.height()), (1500, 1000));
         let reduced = prepare(decoded, true);

@@ -83,8 +83,7 @@ fn library_version(path: &std::path::Path) -> Option<String> {
     // OrtGetApiBase/GetVersionString are side-effect-free C functions returning a static string.
     unsafe {
         let lib = libloading::Library::new(path).ok()?;
-        let get_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
-            lib.get(b"OrtGetApiBase").ok()?;
+        let get_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> = lib.get(b"OrtGetApiBase").ok()?;
         let base = get_base();
         if base.is_null() {
             return None;

@@ -9,13 +9,13 @@ pub use crate::query::Query;
 use crate::error::{Error, IoContext, Result};
 use serde::Serialize;
 
+use crate::aspect::{Aspect, Weights};
 use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
-use crate::aspect::{Aspect, Weights};
-use crate::vectors::{ArtworkFeatures, Embedding};
 use crate::index::AspectIndexes;
 use crate::model::ModelId;
 use crate::preprocess;
+use crate::vectors::{ArtworkFeatures, Embedding};
 
 /// One result.
 #[derive(Clone, Debug, Serialize)]
@@ -72,10 +72,8 @@ pub fn nearest(
     let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
         .iter()
         .map(|(&id, e)| {
-            let aspects: HashMap<Aspect, f32> = weights
-                .active()
-                .map(|a| (a, indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a)))))
-                .collect();
+            let aspects: HashMap<Aspect, f32> =
+                weights.active().map(|a| (a, indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a))))).collect();
             let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
             (id, score, aspects)
         })

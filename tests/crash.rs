@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-
 /// Kill iterations (CI); `KINDRED_CRASH_ITERATIONS` raises it for longer runs.
 fn iterations() -> usize {
     std::env::var("KINDRED_CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)

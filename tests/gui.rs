@@ -29,9 +29,7 @@ fn sample_library(tmp: &Path) -> (PathBuf, Vec<PathBuf>) {
 }
 
 fn harness(dir: &Path) -> Harness<'static, KindredApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::new(dir))
+    Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::new(dir))
 }
 
 /// Steps the app until `cond` holds, failing after [`TIMEOUT`] with `what` in the message.
@@ -269,12 +267,8 @@ fn dropped_folder_imports_with_errors_listed_and_grid_refreshes() {
     std::fs::write(art.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
     std::fs::write(art.join("bomb.png"), bomb_png(60_000, 60_000)).unwrap();
     // Each bad file and the reason the row must give for it.
-    let expected = [
-        ("bomb.png", "too large"),
-        ("broken.png", "not a supported image"),
-        ("cut.jpg", "truncated JPEG"),
-        ("empty.jpg", "empty file"),
-    ];
+    let expected =
+        [("bomb.png", "too large"), ("broken.png", "not a supported image"), ("cut.jpg", "truncated JPEG"), ("empty.jpg", "empty file")];
 
     let mut h = harness(&tmp.path().join("lib"));
     wait_until(&mut h, "the empty state", |h| h.query_by_label("Import a folder…").is_some());
@@ -352,7 +346,8 @@ fn detail_panel_shows_the_selected_result_and_copies_its_path() {
     assert!(h.query_by_label_contains("similarity ").is_some());
     h.get_by_label("Copy path").click();
     h.step();
-    let copied = h.output().platform_output.commands.iter().any(|c| matches!(c, egui::OutputCommand::CopyText(t) if Path::new(t) == hit.path));
+    let copied =
+        h.output().platform_output.commands.iter().any(|c| matches!(c, egui::OutputCommand::CopyText(t) if Path::new(t) == hit.path));
     assert!(copied, "Copy path copies {}: {:?}", hit.path.display(), h.output().platform_output.commands);
 }
 

@@ -142,9 +142,7 @@ fn bad_files_are_reported_and_good_ones_imported() {
     let s = import(&mut lib, &[art.clone()]);
     assert_eq!(s.added, good.len());
     assert_eq!(s.failed, 4, "{:?}", s.errors);
-    let reason = |name: &str| {
-        s.errors.iter().find(|(p, _)| p.file_name().unwrap() == name).map(|(_, r)| r.clone()).unwrap_or_default()
-    };
+    let reason = |name: &str| s.errors.iter().find(|(p, _)| p.file_name().unwrap() == name).map(|(_, r)| r.clone()).unwrap_or_default();
     assert!(reason("empty.jpg").contains("empty"), "{}", reason("empty.jpg"));
     assert!(reason("truncated.jpg").contains("truncated"), "{}", reason("truncated.jpg"));
     assert!(reason("notes.png").contains("not a supported image"), "{}", reason("notes.png"));
@@ -165,9 +163,7 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
     import(&mut lib, &[samples_dir()]);
     assert_eq!(lib.info().unwrap().index.kind, Backend::Hnsw);
     let query = Query::File(sample_files()[4].clone());
-    let ids = |lib: &mut kindred::Library| {
-        lib.search(&query, &Weights::ALL, 10).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>()
-    };
+    let ids = |lib: &mut kindred::Library| lib.search(&query, &Weights::ALL, 10).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>();
     let reference = ids(&mut open(&dir, LibraryOptions { index: IndexKind::Exact, ..Default::default() }));
     assert_eq!(ids(&mut lib), reference);
     drop(lib);

@@ -54,10 +54,8 @@ fn batching_does_not_change_vectors() {
         .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg"))
         .collect();
     files.sort();
-    let prepared: Vec<_> = files[..5]
-        .iter()
-        .map(|f| preprocess::prepare(decode::decode(&std::fs::read(f).unwrap()).unwrap(), false))
-        .collect();
+    let prepared: Vec<_> =
+        files[..5].iter().map(|f| preprocess::prepare(decode::decode(&std::fs::read(f).unwrap()).unwrap(), false)).collect();
     let mut embedder = Embedder::new(2).unwrap();
     let batch = embedder.embed(&prepared.iter().map(|p| p.tensor.as_slice()).collect::<Vec<_>>()).unwrap();
     for (p, b) in prepared.iter().zip(&batch) {
@@ -85,9 +83,7 @@ fn reduced_jpeg_decode_keeps_the_vectors() {
         image::Rgb(big.get_pixel(x, y).0.map(|c| (i32::from(c) + grain).clamp(0, 255) as u8))
     });
     let mut bytes = Vec::new();
-    image::DynamicImage::ImageRgb8(big)
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90))
-        .unwrap();
+    image::DynamicImage::ImageRgb8(big).write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)).unwrap();
     let reduced = preprocess::decode_for_prepare(&bytes).unwrap();
     assert_eq!((reduced.image.width(), reduced.image.height()), (1100, 725));
     let reduced = preprocess::prepare(reduced, false);

@@ -173,16 +173,19 @@ mod tests {
 
     use super::*;
     use crate::aspect::Weights;
+    use crate::gui::worker::Event;
     use crate::library::SearchResults;
     use crate::search::Hit;
-    use crate::gui::worker::Event;
 
     fn artwork(id: i64) -> TrailEntry {
         TrailEntry::artwork(id, Path::new(&format!("/art/{id}.png")))
     }
 
     fn results(token: u64, ids: &[i64]) -> Event {
-        let hits = ids.iter().map(|&id| Hit { id, path: format!("/art/{id}.png").into(), score: 0.5, aspects: HashMap::new(), missing: false }).collect();
+        let hits = ids
+            .iter()
+            .map(|&id| Hit { id, path: format!("/art/{id}.png").into(), score: 0.5, aspects: HashMap::new(), missing: false })
+            .collect();
         Event::Results { token, results: SearchResults { query_id: None, hits } }
     }
 
@@ -234,7 +237,8 @@ mod tests {
         app.apply(Action::Hop(TrailEntry::file(notes.to_path_buf())));
         assert_eq!(app.trail().len(), 2);
         let mut actions = Vec::new();
-        let failed = Event::QueryFailed { token: 2, path: Some(notes.to_path_buf()), reason: "not a supported image".into(), not_an_image: true };
+        let failed =
+            Event::QueryFailed { token: 2, path: Some(notes.to_path_buf()), reason: "not a supported image".into(), not_an_image: true };
         app.handle_event(&ctx, failed, &mut actions);
         assert!(app.hits().is_some_and(|h| h.is_empty()), "a failed search has no results");
         assert_eq!(app.banner(), Some("Not an image Kindred can read: notes.txt (not a supported image)"));

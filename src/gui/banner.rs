@@ -6,18 +6,14 @@ use super::action::Action;
 use super::frame::Frame;
 
 pub(super) fn show(ui: &mut egui::Ui, msg: &str, frame: &mut Frame) {
-    egui::Frame::new()
-        .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
-        .inner_margin(6.0)
-        .corner_radius(4.0)
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(msg).color(ui.visuals().warn_fg_color));
-                if ui.small_button("Dismiss").clicked() {
-                    frame.act(Action::DismissBanner);
-                }
-            });
+    egui::Frame::new().fill(ui.visuals().warn_fg_color.gamma_multiply(0.15)).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(msg).color(ui.visuals().warn_fg_color));
+            if ui.small_button("Dismiss").clicked() {
+                frame.act(Action::DismissBanner);
+            }
         });
+    });
     ui.add_space(4.0);
 }
 

@@ -50,8 +50,11 @@ impl KindredApp {
             Event::QueryFailed { token, path, reason, not_an_image } => {
                 let Some(q) = self.awaiting(token) else { return };
                 let name = path.as_deref().map(file_name).unwrap_or_default();
-                let message =
-                    if not_an_image { format!("Not an image Kindred can read: {name} ({reason})") } else { format!("Search failed: {reason}") };
+                let message = if not_an_image {
+                    format!("Not an image Kindred can read: {name} ({reason})")
+                } else {
+                    format!("Search failed: {reason}")
+                };
                 // The failed query leaves the trail, back to the view it was dropped on.
                 if path.is_some() && matches!(&q.current().query, Query::File(p) if Some(p) == path.as_ref()) {
                     actions.push(Action::Back);

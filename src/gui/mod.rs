@@ -40,7 +40,9 @@ pub use app::KindredApp;
 pub fn run(library_dir: PathBuf, open: Option<PathBuf>) -> Result<()> {
     #[cfg(all(unix, not(target_os = "macos")))]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        bail!("no display to open the Kindred window on (DISPLAY and WAYLAND_DISPLAY are unset); the CLI works without one: kindred import|search|info");
+        bail!(
+            "no display to open the Kindred window on (DISPLAY and WAYLAND_DISPLAY are unset); the CLI works without one: kindred import|search|info"
+        );
     }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

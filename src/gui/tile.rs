@@ -5,7 +5,14 @@ use eframe::egui;
 use egui::{Color32, Rect, Sense, TextureHandle, Vec2, pos2, vec2};
 
 /// Draws one tile: the image fitted in a square, a caption below. `label` is its accessible name.
-pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32, caption: &str, label: &str, selected: bool) -> egui::Response {
+pub(super) fn tile(
+    ui: &mut egui::Ui,
+    texture: Option<&TextureHandle>,
+    side: f32,
+    caption: &str,
+    label: &str,
+    selected: bool,
+) -> egui::Response {
     let text_h = ui.text_style_height(&egui::TextStyle::Small) + 2.0;
     let (rect, response) = ui.allocate_exact_size(vec2(side, side + text_h), Sense::click());
     response.widget_info(|| egui::WidgetInfo::selected(egui::accesskit::Role::Button, true, selected, label));
@@ -21,7 +28,13 @@ pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32
                 painter.image(tex.id(), fitted, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
             }
             None => {
-                painter.text(image_rect.center(), egui::Align2::CENTER_CENTER, "…", egui::FontId::proportional(16.0), ui.visuals().weak_text_color());
+                painter.text(
+                    image_rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "…",
+                    egui::FontId::proportional(16.0),
+                    ui.visuals().weak_text_color(),
+                );
             }
         }
         if selected || response.hovered() {

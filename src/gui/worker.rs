@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
+use crate::aspect::Weights;
 use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
-use crate::aspect::Weights;
+use crate::error::Error;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::library::{Info, Library, LibraryOptions, SearchResults};
-use crate::error::Error;
 use crate::query::Query;
 
 /// Longest side of the preview decoded for a query file that is not in the library.

@@ -58,9 +58,9 @@ impl AspectIndexes {
     pub fn new(backend: Backend, metric: Metric, params: HnswParams, capacity: usize) -> Result<Self> {
         let indexes = match backend {
             Backend::Exact => PerBackend::Exact(PerAspect::from_fn(|a| ExactIndex::new(a.dim(), metric))),
-            Backend::Hnsw => {
-                PerBackend::Hnsw(PerAspect::try_from_fn(|a| HnswIndex::new(a.dim(), metric, hnsw_representation(a, metric), params, capacity))?)
-            }
+            Backend::Hnsw => PerBackend::Hnsw(PerAspect::try_from_fn(|a| {
+                HnswIndex::new(a.dim(), metric, hnsw_representation(a, metric), params, capacity)
+            })?),
         };
         Ok(Self { indexes, metric })
     }

@@ -50,9 +50,7 @@ fn has_avx512() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma")
-        && std::arch::is_x86_feature_detected!("f16c")
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("f16c")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -181,8 +179,10 @@ mod tests {
         for n in (0..=80).chain([245, 820, 1008, 1792]) {
             let a: Vec<f32> = (0..n).map(|_| next()).collect();
             let b: Vec<f32> = (0..n).map(|_| next()).collect();
-            let (ah, bh): (Vec<u16>, Vec<u16>) =
-                (a.iter().map(|x| half::f16::from_f32(*x).to_bits()).collect(), b.iter().map(|x| half::f16::from_f32(*x).to_bits()).collect());
+            let (ah, bh): (Vec<u16>, Vec<u16>) = (
+                a.iter().map(|x| half::f16::from_f32(*x).to_bits()).collect(),
+                b.iter().map(|x| half::f16::from_f32(*x).to_bits()).collect(),
+            );
             let reference = |x: &[f32], y: &[f32]| 1.0 - x.iter().zip(y).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
             let widened = |v: &[u16]| v.iter().map(|h| half::f16::from_bits(*h).to_f32()).collect::<Vec<_>>();
             let tolerance = 1e-6 * (1.0 + n as f64).sqrt();
@@ -204,7 +204,8 @@ mod tests {
             for n in [0, 7, 8, 9, 31, 32, 33, 245] {
                 let want32 = a[..n].iter().map(|x| (x * x) as f64).sum::<f64>();
                 // SAFETY: AVX2, FMA and F16C are present; both vectors hold at least `n` values.
-                let (got32, got16) = unsafe { (x86::dot_f32_avx2(a.as_ptr(), a.as_ptr(), n), x86::dot_f16_avx2(ah.as_ptr(), ah.as_ptr(), n)) };
+                let (got32, got16) =
+                    unsafe { (x86::dot_f32_avx2(a.as_ptr(), a.as_ptr(), n), x86::dot_f16_avx2(ah.as_ptr(), ah.as_ptr(), n)) };
                 assert!((got32 as f64 - want32).abs() < 1e-5, "avx2 f32, n {n}");
                 assert!((got16 as f64 - want32).abs() < 1e-2, "avx2 f16, n {n}");
             }

@@ -205,7 +205,10 @@ impl HnswIndex {
         // loads into: check them, so a file of another representation is never used as this one.
         let (scalar, kind) = (index.inner.scalar_kind(), index.inner.metric_kind());
         if scalar != representation.storage.scalar_kind() || kind != representation.metric_kind(metric) {
-            return Err(Error::Index(format!("index {} holds {scalar:?} vectors with the {kind:?} kernel, expected {representation}", path.display())));
+            return Err(Error::Index(format!(
+                "index {} holds {scalar:?} vectors with the {kind:?} kernel, expected {representation}",
+                path.display()
+            )));
         }
         let capacity = index.inner.capacity().max(16);
         index
@@ -307,11 +310,7 @@ impl HnswIndex {
             return Cow::Borrowed(v);
         }
         let norm_sq = lanes(v, v, |x, _| [x * x])[0];
-        if (norm_sq - 1.0).abs() <= 1e-6 || norm_sq == 0.0 {
-            Cow::Borrowed(v)
-        } else {
-            Cow::Owned(crate::vectors::normalised(v))
-        }
+        if (norm_sq - 1.0).abs() <= 1e-6 || norm_sq == 0.0 { Cow::Borrowed(v) } else { Cow::Owned(crate::vectors::normalised(v)) }
     }
 }
 
@@ -409,7 +408,6 @@ fn f16_bits(v: &[f32]) -> Vec<i16> {
     halves.into_iter().map(|h| h.to_bits() as i16).collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,11 +447,9 @@ mod tests {
         for metric in Metric::ALL {
             for r in representations(metric) {
                 let (exact, hnsw) = build(dim, metric, r, &data);
-                let recall: f64 = queries
-                    .iter()
-                    .map(|q| recall_at_k(&exact.search(q, 10).unwrap(), &hnsw.search(q, 10).unwrap()))
-                    .sum::<f64>()
-                    / queries.len() as f64;
+                let recall: f64 =
+                    queries.iter().map(|q| recall_at_k(&exact.search(q, 10).unwrap(), &hnsw.search(q, 10).unwrap())).sum::<f64>()
+                        / queries.len() as f64;
                 println!("{metric} {r}: recall@10 {recall:.4}");
                 assert!(recall >= 0.99, "{metric} {r}: recall@10 {recall}");
             }

@@ -148,7 +148,14 @@ impl IndexStore {
 
     /// Brings the index up to date after an import that started at catalog generation `before`:
     /// incrementally when the index was fresh then, otherwise by loading or rebuilding it.
-    pub fn update_after_import(&mut self, catalog: &Catalog, model: &ModelId, metric: Metric, before: u64, summary: &ImportSummary) -> Result<()> {
+    pub fn update_after_import(
+        &mut self,
+        catalog: &Catalog,
+        model: &ModelId,
+        metric: Metric,
+        before: u64,
+        summary: &ImportSummary,
+    ) -> Result<()> {
         let after = catalog.generation()?;
         if after == before && self.current.is_some() {
             return Ok(());

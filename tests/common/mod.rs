@@ -117,7 +117,8 @@ pub fn make_corpus(dir: &Path, n: usize) -> Vec<PathBuf> {
     std::fs::create_dir_all(dir).unwrap();
     (0..n)
         .map(|i| {
-            let (a, b) = ([(i * 37 % 256) as u8, (i * 91 % 256) as u8, (i * 53 % 256) as u8], [(255 - i % 256) as u8, 40, (i * 7 % 256) as u8]);
+            let (a, b) =
+                ([(i * 37 % 256) as u8, (i * 91 % 256) as u8, (i * 53 % 256) as u8], [(255 - i % 256) as u8, 40, (i * 7 % 256) as u8]);
             let img = RgbImage::from_fn(160, 120, |x, y| {
                 let stripe = (x + y * (i as u32 % 5)) / (4 + i as u32 % 13) % 2 == 0;
                 let (dx, dy) = (x as i32 - 80, y as i32 - 60);
