@@ -774,7 +774,7 @@ fn pipeline(args: &Args) -> Result<Value> {
     for (workers, threads) in [(2usize, 2usize), (1, 2), (2, 1), (1, 1), (0, 2)] {
         let mut embedder = Embedder::new(threads)?;
         let warm = prepare_file(&files[0])?;
-        embedder.embed(&vec![warm.tensor.as_slice(); BATCH])?;
+        embedder.embed(&[warm.tensor.as_slice(); BATCH])?;
         let t = Instant::now();
         let mut embedded = 0usize;
         let mut calls = 0usize;
@@ -822,10 +822,10 @@ fn pipeline(args: &Args) -> Result<Value> {
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(f) = files.get(i) else { break };
-                            if let Some(p) = prepare_one(f) {
-                                if tx.send(p).is_err() {
-                                    break;
-                                }
+                            if let Some(p) = prepare_one(f)
+                                && tx.send(p).is_err()
+                            {
+                                break;
                             }
                         }
                     });
@@ -840,7 +840,6 @@ fn pipeline(args: &Args) -> Result<Value> {
                 flush(&mut batch, &mut embedder)
             })?;
         }
-        drop(flush);
         let secs = t.elapsed().as_secs_f64();
         let rate = embedded as f64 / secs;
         println!(

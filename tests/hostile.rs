@@ -81,7 +81,7 @@ fn unusual_valid_images_import_and_hostile_entries_are_reported() {
     std::fs::copy(fixtures.join("cmyk.jpg"), art.join("cmyk.jpg")).unwrap();
 
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
-    let s = import(&mut lib, &[art.clone()]);
+    let s = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!(s.added, 11, "added {} errors {:?}", s.added, s.errors);
     assert_eq!(s.failed, 1, "{:?}", s.errors);
     let reasons: Vec<String> = s.errors.iter().map(|(p, r)| format!("{}: {r}", p.display())).collect();

@@ -65,7 +65,7 @@ fn same_palette_duotones_rank_first_under_colour() {
         }
     }
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
-    import(&mut lib, &[art.clone()]);
+    import(&mut lib, std::slice::from_ref(&art));
     // Query: a navy/gold duotone of an artwork that has no duotone in the library.
     let query = tmp.path().join("query.png");
     duotone(&files[0], &query, navy, gold);
@@ -82,21 +82,21 @@ fn reimport_is_incremental_and_tracks_changes() {
     let art = tmp.path().join("art");
     let files = copy_into(&sample_files()[..10], &art);
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
-    assert_eq!(import(&mut lib, &[art.clone()]).added, 10);
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 10);
 
-    let again = import(&mut lib, &[art.clone()]);
+    let again = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!((again.added, again.updated, again.unchanged, again.missing), (0, 0, 10, 0));
 
     // A changed file (new content) is embedded again; exactly one.
     near_duplicate(&files[2], &tmp.path().join("edit.jpg"));
     std::fs::copy(tmp.path().join("edit.jpg"), &files[2]).unwrap();
-    let changed = import(&mut lib, &[art.clone()]);
+    let changed = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!((changed.added, changed.updated, changed.unchanged), (0, 1, 9));
 
     // Touching without changing content: noticed, nothing recomputed.
     let f = std::fs::File::options().write(true).open(&files[4]).unwrap();
     f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
-    let touched = import(&mut lib, &[art.clone()]);
+    let touched = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!((touched.updated, touched.unchanged), (1, 9));
 
     // Moved: found by content hash, vectors kept.
@@ -104,7 +104,7 @@ fn reimport_is_incremental_and_tracks_changes() {
     std::fs::create_dir(&sub).unwrap();
     let moved_to = sub.join(files[5].file_name().unwrap());
     std::fs::rename(&files[5], &moved_to).unwrap();
-    let moved = import(&mut lib, &[art.clone()]);
+    let moved = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!((moved.moved, moved.added, moved.missing), (1, 0, 0));
     let a = lib.catalog().artwork_by_path(&std::fs::canonicalize(&moved_to).unwrap()).unwrap().unwrap();
     assert_eq!(a.status, Status::Ok);
@@ -117,7 +117,7 @@ fn reimport_is_incremental_and_tracks_changes() {
     assert!(hits.iter().filter(|h| h.path != gone).all(|h| !h.missing));
 
     // Re-scanned: marked missing and no longer returned.
-    let deleted = import(&mut lib, &[art.clone()]);
+    let deleted = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!((deleted.missing, deleted.unchanged), (1, 9));
     assert_eq!(lib.catalog().artwork_by_path(&gone).unwrap().unwrap().status, Status::Missing);
     let hits = lib.search(&Query::File(files[0].clone()), &Weights::ALL, 20).unwrap().hits;
@@ -139,7 +139,7 @@ fn bad_files_are_reported_and_good_ones_imported() {
     std::fs::write(art.join(".hidden.png"), b"hidden files are skipped").unwrap();
 
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
-    let s = import(&mut lib, &[art.clone()]);
+    let s = import(&mut lib, std::slice::from_ref(&art));
     assert_eq!(s.added, good.len());
     assert_eq!(s.failed, 4, "{:?}", s.errors);
     let reason = |name: &str| s.errors.iter().find(|(p, _)| p.file_name().unwrap() == name).map(|(_, r)| r.clone()).unwrap_or_default();
@@ -302,7 +302,12 @@ fn near_duplicates_are_copies_and_only_copies() {
     let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
     import(&mut lib, &[samples_dir()]);
     let mut stored = Vec::new();
-    lib.catalog().for_each_embedding(lib.model(), |id, e| Ok(stored.push((id, e)))).unwrap();
+    lib.catalog()
+        .for_each_embedding(lib.model(), |id, e| {
+            stored.push((id, e));
+            Ok(())
+        })
+        .unwrap();
     let mut lowest = kindred::PerAspect::from_fn(|_| 1.0f32);
     for src in &files {
         let copy = tmp.path().join(format!("{}-copy.jpg", src.file_stem().unwrap().to_string_lossy()));

@@ -120,7 +120,7 @@ pub fn make_corpus(dir: &Path, n: usize) -> Vec<PathBuf> {
             let (a, b) =
                 ([(i * 37 % 256) as u8, (i * 91 % 256) as u8, (i * 53 % 256) as u8], [(255 - i % 256) as u8, 40, (i * 7 % 256) as u8]);
             let img = RgbImage::from_fn(160, 120, |x, y| {
-                let stripe = (x + y * (i as u32 % 5)) / (4 + i as u32 % 13) % 2 == 0;
+                let stripe = ((x + y * (i as u32 % 5)) / (4 + i as u32 % 13)).is_multiple_of(2);
                 let (dx, dy) = (x as i32 - 80, y as i32 - 60);
                 let disc = dx * dx + dy * dy < ((i % 50) as i32 + 10).pow(2);
                 Rgb(if stripe ^ disc { a } else { b })
