@@ -88,3 +88,18 @@ even_subset() {
         else { for (i = 0; i < n; i++) print line[int(i * total / n) + 1] }
     }'
 }
+
+# kindred_bin NAME: the kindred binary a benchmark script runs, printed on stdout: $KINDRED_BIN when
+# set, else a release build in $CARGO_TARGET_DIR (messages prefixed with NAME go to stderr).
+kindred_bin() {
+    local name=$1 bin
+    if [ -n "${KINDRED_BIN:-}" ]; then
+        bin=$KINDRED_BIN
+    else
+        echo "$name: cargo build --release (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)" >&2
+        (cd "$KINDRED_REPO" && cargo build --release --quiet) || { echo "$name: cargo build --release failed" >&2; return 1; }
+        bin="$CARGO_TARGET_DIR/release/kindred"
+    fi
+    [ -x "$bin" ] || { echo "$name: kindred binary '$bin' not found or not executable (set KINDRED_BIN or build)" >&2; return 1; }
+    echo "$bin"
+}

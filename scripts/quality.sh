@@ -53,15 +53,8 @@ else
   echo "quality: corpus up to date ($CORPUS)" >&2
 fi
 
-# 4. The kindred binary.
-if [ -n "${KINDRED_BIN:-}" ]; then
-  BIN=$KINDRED_BIN
-else
-  echo "quality: cargo build --release (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)" >&2
-  (cd "$REPO" && cargo build --release --quiet) || fail "cargo build --release failed"
-  BIN="$CARGO_TARGET_DIR/release/kindred"
-fi
-[ -x "$BIN" ] || fail "kindred binary '$BIN' not found or not executable (set KINDRED_BIN or build)"
+# 4. The kindred binary ($KINDRED_BIN, else a release build).
+BIN=$(kindred_bin quality) || fail "no kindred binary (see above)"
 
 # 5. Baselines, Kindred, evaluation, report.
 RESULTS="$CACHE/results/$MODE-$(date -u +%Y%m%dT%H%M%SZ)"

@@ -24,6 +24,7 @@ done
 T0=$(date +%s)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 R="$REPO/scripts/realart"
+. "$REPO/scripts/lib.sh"
 CACHE=${KINDRED_REALART_CACHE:-$HOME/.cache/kindred/realart}
 VENV=${KINDRED_QUALITY_VENV:-$HOME/.cache/kindred/venvs/quality}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kindred/target}
@@ -57,15 +58,8 @@ else
   echo "realart: corpus up to date ($CORPUS)" >&2
 fi
 
-# 4. The kindred binary.
-if [ -n "${KINDRED_BIN:-}" ]; then
-  BIN=$KINDRED_BIN
-else
-  echo "realart: cargo build --release (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)" >&2
-  (cd "$REPO" && cargo build --release --quiet) || fail "cargo build --release failed"
-  BIN="$CARGO_TARGET_DIR/release/kindred"
-fi
-[ -x "$BIN" ] || fail "kindred binary '$BIN' not found or not executable (set KINDRED_BIN or build)"
+# 4. The kindred binary ($KINDRED_BIN, else a release build).
+BIN=$(kindred_bin realart) || fail "no kindred binary (see above)"
 
 # 5. Baselines, Kindred, evaluation, report.
 RESULTS="$CACHE/results/$MODE-$(date -u +%Y%m%dT%H%M%SZ)"
