@@ -196,11 +196,43 @@ fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
     Some(Decoded { image, format: ImageFormat::Jpeg, full_size })
 }
 
-/// A complete JPEG ends with the EOI marker (FF D9), possibly followed by a little padding or
-/// trailer data. Entropy-coded data never contains FF D9, so a cut file lacks it near the end.
+/// A complete JPEG has its EOI marker (FF D9). It usually ends the file, but anything may follow
+/// it: phone "motion photos" append a whole video. So the marker is looked for by walking the
+/// JPEG's own structure from the start (segments skipped by their length, entropy-coded data,
+/// where FF is always followed by 00 or a restart marker, scanned to the next marker), then, for
+/// files whose structure does not parse, near the end as before. A cut file has neither.
 fn jpeg_has_end(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(4096)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+    jpeg_structure_ends(bytes) || tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// Whether walking the JPEG's markers from SOI reaches EOI before the data runs out.
+fn jpeg_structure_ends(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut i = 2;
+    while i + 1 < bytes.len() {
+        if bytes[i] != 0xFF {
+            i += 1; // entropy-coded data
+            continue;
+        }
+        match bytes[i + 1] {
+            0xD9 => return true,
+            // Fill byte; stuffed zero and restart markers inside entropy-coded data; TEM.
+            0xFF => i += 1,
+            0x00 | 0x01 | 0xD0..=0xD7 => i += 2,
+            // Any other marker has a segment: a big-endian length that counts itself.
+            _ => {
+                let Some(len) = bytes.get(i + 2..i + 4).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else { return false };
+                if len < 2 {
+                    return false;
+                }
+                i += 2 + len;
+            }
+        }
+    }
+    false
 }
 
 /// Maps limit errors to `TooLarge` (with the claimed size when the header can be read cheaply).
@@ -243,6 +275,28 @@ mod tests {
         img.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg).unwrap();
         assert!(decode(&jpeg).is_ok());
         assert!(matches!(decode(&jpeg[..jpeg.len() * 2 / 3]), Err(DecodeError::Truncated("JPEG"))));
+    }
+
+    #[test]
+    fn jpeg_with_data_after_its_end_is_complete() {
+        // A phone "motion photo": the JPEG, then an MP4 appended after EOI (here 1 MiB of bytes
+        // that hold no FF D9 pair, so nothing near the end of the file looks like an end marker).
+        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut jpeg = Vec::new();
+        img.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg).unwrap();
+        let mut motion = jpeg.clone();
+        motion.extend(b"\0\0\0\x18ftypmp42");
+        motion.extend((0..1u32 << 20).map(|i| (i % 251) as u8));
+        assert!(!motion[motion.len() - 4096..].windows(2).any(|w| w == [0xFF, 0xD9]));
+        let d = decode(&motion).expect("a JPEG followed by a video decodes");
+        assert_eq!((d.width(), d.height()), (64, 48));
+        assert_eq!(decode_reduced(&motion, 8).unwrap().width(), 64);
+        // Still refused: the same JPEG cut short, with or without the trailer after the cut.
+        let cut = &jpeg[..jpeg.len() * 2 / 3];
+        assert!(matches!(decode(cut), Err(DecodeError::Truncated("JPEG"))));
+        let mut cut_then_data = cut.to_vec();
+        cut_then_data.extend((0..1u32 << 16).map(|i| (i % 251) as u8));
+        assert!(matches!(decode(&cut_then_data), Err(DecodeError::Truncated("JPEG"))));
     }
 
     /// A smooth picture whose halves and quarters differ (red follows x, green follows y, a blue
