@@ -167,7 +167,23 @@ impl PerAspect<f32> {
         if self.active().next().is_none() {
             return Err(Error::Usage("at least one weight must be positive".into()));
         }
+        // A subnormal weight has lost its precision (1e-45 is stored as 1.4e-45, 3e-45 as 2.8e-45)
+        // and its products with similarities underflow: every score came out 1.000.
+        if let Some((a, w)) = self.iter().find(|(_, w)| **w > 0.0 && !w.is_normal()) {
+            return Err(Error::Usage(format!(
+                "{a} weight {w:e} is too small to compute with (the smallest is {:e}); weights are relative: 1,0,0 means the same \
+                 as 0.001,0,0",
+                f32::MIN_POSITIVE
+            )));
+        }
         Ok(())
+    }
+
+    /// The same weights scaled so the largest is 1: weights are relative, and scaled they neither
+    /// overflow when summed (3e38 three times) nor underflow when multiplied.
+    pub fn normalised(&self) -> Self {
+        let max = self.iter().map(|(_, w)| *w).fold(0.0f32, f32::max);
+        if max > 0.0 && max.is_finite() { self.map(|_, w| w / max) } else { *self }
     }
 }
 
@@ -208,6 +224,18 @@ mod tests {
         assert!("1,-1,1".parse::<Weights>().is_err());
         assert!("1,2".parse::<Weights>().is_err());
         assert!("bright".parse::<Weights>().is_err());
+    }
+
+    #[test]
+    fn subnormal_weights_are_refused_and_huge_ones_scale() {
+        for tiny in ["1e-45,0,0", "1,1e-40,0"] {
+            let err = tiny.parse::<Weights>().unwrap_err().to_string();
+            assert!(err.contains("too small") && err.contains("relative"), "{tiny}: {err}");
+        }
+        assert!("1e-30,0,0".parse::<Weights>().is_ok(), "small but normal weights are fine");
+        let huge: Weights = "3e38,3e38,1.5e38".parse().unwrap();
+        assert_eq!(huge.normalised(), Weights { colour: 1.0, texture: 1.0, shape: 0.5 });
+        assert!(huge.normalised().total().is_finite());
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub struct Hit {
     /// Artwork id.
     pub id: ArtworkId,
     /// Path of the artwork.
+    #[serde(serialize_with = "crate::pathtext::lossy")]
     pub path: PathBuf,
     /// Weighted similarity, higher is more alike.
     pub score: f32,
@@ -52,6 +53,7 @@ pub fn nearest(
     k: usize,
 ) -> Result<Vec<Hit>> {
     weights.validate()?;
+    let weights = &weights.normalised();
     if k == 0 {
         return Ok(Vec::new());
     }
