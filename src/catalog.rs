@@ -147,30 +147,108 @@ pub struct NewArtwork<'a> {
     pub format: &'a str,
 }
 
+/// SQLite `application_id` of a Kindred catalog ("KNDR"), set when Kindred creates the file: a
+/// `catalog.sqlite` without it (and without the tables of a catalog made before it existed) is
+/// someone else's database, and Kindred never writes to it.
+pub const APPLICATION_ID: i32 = 0x4B4E_4452;
+
+/// The tables and indexes of a Kindred catalog of schema 1 (how a catalog created before
+/// [`APPLICATION_ID`] is recognised).
+const KINDRED_SCHEMA_NAMES: &[&str] = &["artworks", "artworks_hash", "embeddings", "meta", "thumbnails"];
+
+/// Whether an open catalog may be created if absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the file (private to the owner) if there is none, or set up an empty one.
+    Create,
+    /// The catalog must exist and be Kindred's: [`Error::NoLibrary`] otherwise, nothing written.
+    Existing,
+}
+
+/// What a `catalog.sqlite` holds, judged without writing to it.
+enum Contents {
+    /// A database with nothing in it (a new or zero-byte file).
+    Empty,
+    /// A Kindred catalog.
+    Kindred,
+    /// Someone else's database; the reason says how we know.
+    Foreign(String),
+}
+
 /// An open catalog.
 pub struct Catalog {
     conn: Connection,
     path: PathBuf,
+    /// When a read-only catalog's WAL could not be read in place: the private copy that is open
+    /// instead, removed when the catalog is dropped (after `conn`, declared first, is closed).
+    _copy: Option<PrivateCopy>,
 }
 
 impl Catalog {
     /// Opens (creating and migrating if needed) the catalog at `path` for reading and writing.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|e| open_error(path, "cannot open", e))?;
-        let mut cat = Self { conn, path: path.to_path_buf() };
-        cat.setup(true).map_err(|e| cat.explain(e))?;
+        Self::open_with(path, OpenMode::Create)
+    }
+
+    /// Opens the catalog at `path` for reading and writing; with [`OpenMode::Existing`] a missing or
+    /// empty catalog is [`Error::NoLibrary`] and nothing is created. A database that is not a
+    /// Kindred catalog is refused ([`Error::NotKindredCatalog`]) before anything is written to it.
+    pub fn open_with(path: &Path, mode: OpenMode) -> Result<Self> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        match mode {
+            OpenMode::Create => {
+                create_private_file(path)?;
+                flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            }
+            OpenMode::Existing if !path.is_file() => return Err(no_library(path)),
+            OpenMode::Existing => {}
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, "cannot open", e))?;
+        let mut cat = Self { conn, path: path.to_path_buf(), _copy: None };
+        cat.setup(true, mode).map_err(|e| cat.explain(e))?;
         Ok(cat)
     }
 
-    /// Opens an existing catalog in a directory Kindred cannot write to. SQLite's WAL mode needs
-    /// its `-shm` file even to read, so the file is opened as immutable (nobody can be writing
-    /// to it: the directory is read-only).
+    /// Opens an existing catalog in a directory Kindred cannot write to, seeing every committed
+    /// artwork. Without a WAL (or with an empty one) the file is opened as immutable: nobody can
+    /// be writing to it, and SQLite then needs no `-shm` file. Committed work still only in the
+    /// WAL (a snapshot or backup taken after an interrupted import, before a checkpoint) is read
+    /// through SQLite's read-only WAL support, which needs the `-shm` file beside it; when that
+    /// fails (no `-shm`), the catalog and its WAL are copied into a private temporary directory
+    /// and the copy is opened, leaving the library untouched.
     pub fn open_read_only(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(no_library(path));
+        }
+        let wal = sidecar(path, "-wal");
+        let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if wal_len == 0 {
+            return Self::open_uri(path, "immutable=1");
+        }
+        match Self::open_uri(path, "mode=ro") {
+            // What the file is (someone else's, newer, damaged) does not change by copying it.
+            Err(e @ (Error::NotKindredCatalog { .. } | Error::NoLibrary(_) | Error::CatalogDamaged { .. })) => Err(e),
+            Err(e @ Error::Catalog { source: None, .. }) => Err(e),
+            Ok(cat) => Ok(cat),
+            // SQLite could not use the WAL in place (typically: no `-shm` file, none can be made).
+            Err(_) => {
+                let copy = PrivateCopy::new(path, &wal)?;
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(copy.catalog(), flags).map_err(|e| open_error(path, "cannot open a copy of", e))?;
+                let mut cat = Self { conn, path: path.to_path_buf(), _copy: Some(copy) };
+                cat.setup(false, OpenMode::Existing).map_err(|e| cat.explain(e))?;
+                Ok(cat)
+            }
+        }
+    }
+
+    /// Opens `path` read-only with the URI parameters `params`.
+    fn open_uri(path: &Path, params: &str) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let uri = format!("file:{}?immutable=1", percent_encode(&path_to_bytes(path)));
+        let uri = format!("file:{}?{params}", percent_encode(&path_to_bytes(path)));
         let conn = Connection::open_with_flags(uri, flags).map_err(|e| open_error(path, "cannot open read-only", e))?;
-        let mut cat = Self { conn, path: path.to_path_buf() };
-        cat.setup(false).map_err(|e| cat.explain(e))?;
+        let mut cat = Self { conn, path: path.to_path_buf(), _copy: None };
+        cat.setup(false, OpenMode::Existing).map_err(|e| cat.explain(e))?;
         Ok(cat)
     }
 
@@ -179,9 +257,16 @@ impl Catalog {
         &self.path
     }
 
-    fn setup(&mut self, writable: bool) -> Result<()> {
+    /// Checks what the file is (writing nothing), then, when `writable`, migrates it.
+    fn setup(&mut self, writable: bool, mode: OpenMode) -> Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        let stamped = match self.contents()? {
+            Contents::Foreign(why) => return Err(Error::NotKindredCatalog { path: self.path.clone(), why }),
+            Contents::Empty if mode == OpenMode::Existing => return Err(no_library(&self.path)),
+            Contents::Empty => false,
+            Contents::Kindred => self.conn.pragma_query_value(None, "application_id", |r| r.get::<_, i32>(0))? == APPLICATION_ID,
+        };
         let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         if version > MIGRATIONS.len() {
             let what = format!("schema version {version} is newer than this Kindred understands ({})", MIGRATIONS.len());
@@ -196,6 +281,9 @@ impl Catalog {
         }
         self.conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if !stamped {
+            self.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql).map_err(|e| open_error(&self.path, &format!("cannot migrate to schema {}", i + 1), e))?;
@@ -203,6 +291,32 @@ impl Catalog {
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Whether the open file is empty, a Kindred catalog or someone else's database (read only).
+    fn contents(&self) -> Result<Contents> {
+        let app: i32 = self.conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app == APPLICATION_ID {
+            return Ok(Contents::Kindred);
+        }
+        if app != 0 {
+            return Ok(Contents::Foreign(format!("its SQLite application id is {app:#x}, not Kindred's")));
+        }
+        let mut stmt = self.conn.prepare("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")?;
+        let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(if names.is_empty() && version == 0 {
+            Contents::Empty
+        } else if names == KINDRED_SCHEMA_NAMES && version >= 1 {
+            // A catalog made before Kindred stamped its application id.
+            Contents::Kindred
+        } else {
+            let mut listed = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            if names.len() > 5 {
+                listed.push_str(", …");
+            }
+            Contents::Foreign(if names.is_empty() { format!("an empty database of version {version}") } else { format!("it holds {listed}") })
+        })
     }
 
     /// Names the catalog in an error from opening it; SQLite's "not a database" becomes
@@ -503,6 +617,74 @@ impl Writer<'_> {
     }
 }
 
+/// The error for a catalog that is not there: no library in its directory.
+fn no_library(catalog: &Path) -> Error {
+    Error::NoLibrary(catalog.parent().unwrap_or(catalog).to_path_buf())
+}
+
+/// `catalog.sqlite` + `suffix` (`-wal`, `-shm`) beside the catalog.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Creates `path` empty and readable by its owner only (0600), unless it exists. SQLite gives the
+/// `-wal` and `-shm` files the main file's permissions, so the whole catalog stays private.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io("cannot create catalog", path, e)),
+    }
+}
+
+/// A private temporary copy of a read-only catalog and its WAL (directory 0700, files 0600),
+/// removed on drop.
+struct PrivateCopy {
+    dir: PathBuf,
+}
+
+impl PrivateCopy {
+    fn new(catalog: &Path, wal: &Path) -> Result<Self> {
+        let base = std::env::temp_dir();
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        let dir = (0u32..)
+            .map(|i| base.join(format!("kindred-read-only-{}-{i}", std::process::id())))
+            .find(|d| match builder.create(d) {
+                Ok(()) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(_) => true, // reported by the copy below
+            })
+            .expect("an unused name");
+        let copy = PrivateCopy { dir };
+        for (from, name) in [(catalog, "catalog.sqlite"), (wal, "catalog.sqlite-wal")] {
+            let to = copy.dir.join(name);
+            create_private_file(&to)?;
+            let mut src = std::fs::File::open(from).map_err(|e| Error::io("cannot read", from, e))?;
+            let mut dst = std::fs::OpenOptions::new().write(true).open(&to).map_err(|e| Error::io("cannot copy catalog to", &to, e))?;
+            std::io::copy(&mut src, &mut dst).map_err(|e| Error::io("cannot copy catalog to", &to, e))?;
+        }
+        Ok(copy)
+    }
+
+    fn catalog(&self) -> PathBuf {
+        self.dir.join("catalog.sqlite")
+    }
+}
+
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Percent-encodes a path for an SQLite URI (everything but unreserved characters and `/`).
 fn percent_encode(bytes: &[u8]) -> String {
     bytes
@@ -641,6 +823,60 @@ mod tests {
         assert!(decode_vector(&[0u8; 7], 2).is_err());
         assert!(decode_vector(&f32::NAN.to_le_bytes(), 1).is_err());
         assert_eq!(decode_vector(&1.5f32.to_le_bytes(), 1).unwrap(), vec![1.5]);
+    }
+
+    #[test]
+    fn a_kindred_catalog_is_stamped_and_one_made_before_the_stamp_is_still_recognised() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("catalog.sqlite");
+        drop(Catalog::open(&p).unwrap());
+        let app = |p: &Path| Connection::open(p).unwrap().pragma_query_value(None, "application_id", |r| r.get::<_, i32>(0)).unwrap();
+        assert_eq!(app(&p), APPLICATION_ID);
+        // As a catalog written before the stamp existed: same tables, no application id.
+        Connection::open(&p).unwrap().pragma_update(None, "application_id", 0).unwrap();
+        drop(Catalog::open_with(&p, OpenMode::Existing).expect("an older Kindred catalog opens"));
+        assert_eq!(app(&p), APPLICATION_ID, "and is stamped when opened writable");
+        // Missing or empty: no library, and nothing created in Existing mode.
+        let absent = dir.path().join("absent.sqlite");
+        assert!(matches!(Catalog::open_with(&absent, OpenMode::Existing), Err(Error::NoLibrary(_))));
+        assert!(!absent.exists());
+        let empty = dir.path().join("empty.sqlite");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(Catalog::open_with(&empty, OpenMode::Existing), Err(Error::NoLibrary(_))));
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn someone_elses_database_is_refused_unwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, sql) in [
+            ("tables.sqlite", "CREATE TABLE artworks (x); CREATE TABLE photos (y);"),
+            ("app-id.sqlite", "PRAGMA application_id = 1234;"),
+            ("version.sqlite", "PRAGMA user_version = 7;"),
+        ] {
+            let p = dir.path().join(name);
+            Connection::open(&p).unwrap().execute_batch(sql).unwrap();
+            let before = std::fs::read(&p).unwrap();
+            for mode in [OpenMode::Create, OpenMode::Existing] {
+                let err = Catalog::open_with(&p, mode).err().expect("refused");
+                assert!(matches!(err, Error::NotKindredCatalog { .. }), "{name}: {err}");
+            }
+            assert!(matches!(Catalog::open_read_only(&p), Err(Error::NotKindredCatalog { .. })), "{name}");
+            assert!(std::fs::read(&p).unwrap() == before, "{name} was written");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_catalog_is_private_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("catalog.sqlite");
+        let cat = Catalog::open(&p).unwrap();
+        cat.set_meta("k", "v").unwrap();
+        for f in [p.clone(), sidecar(&p, "-wal"), sidecar(&p, "-shm")] {
+            assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+        }
     }
 
     #[test]

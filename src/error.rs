@@ -74,6 +74,17 @@ pub enum Error {
         /// SQLite's words.
         reason: String,
     },
+    /// There is no library in the directory; commands that only read never create one.
+    #[error("no library at {} (nothing there to read; `kindred import` creates a library)", .0.display())]
+    NoLibrary(PathBuf),
+    /// `catalog.sqlite` is a database, but not a Kindred catalog: it is left untouched.
+    #[error("{} is not a Kindred catalog ({why}); Kindred leaves it untouched: choose another library directory", path.display())]
+    NotKindredCatalog {
+        /// The file.
+        path: PathBuf,
+        /// How Kindred knows.
+        why: String,
+    },
     /// A catalog statement failed (a locked or full disk, a schema surprise).
     #[error("catalog query failed")]
     Sqlite(#[from] rusqlite::Error),

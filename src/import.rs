@@ -59,6 +59,7 @@ pub struct Progress {
     /// Estimated time left.
     pub eta: Option<Duration>,
     /// The file most recently finished.
+    #[serde(serialize_with = "crate::pathtext::lossy_option")]
     pub current: Option<PathBuf>,
 }
 
@@ -87,6 +88,7 @@ pub struct ImportSummary {
     /// True if the import was cancelled before finishing.
     pub cancelled: bool,
     /// Each failure: path and reason (files, unreadable folders, symlink loops).
+    #[serde(serialize_with = "crate::pathtext::lossy_pairs")]
     pub errors: Vec<(PathBuf, String)>,
     /// Artworks whose vectors changed (to add to the index).
     #[serde(skip)]
@@ -167,6 +169,13 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
         .map(|(_, s)| s.id)
         .collect();
     summary.errors.extend(walk_errors);
+    // Where each catalogued artwork was: content found again whose old path is gone, even outside
+    // the imported roots, is a move, not a second artwork beside a "missing" one.
+    let path_of: HashMap<ArtworkId, &PathBuf> = known.iter().map(|(p, s)| (s.id, p)).collect();
+    let gone = |id: ArtworkId| {
+        path_of.get(&id).is_some_and(|p| matches!(std::fs::symlink_metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound))
+    };
+    let mut relinked: HashSet<ArtworkId> = HashSet::new();
 
     let by_hash = catalog.embedded_by_hash(model)?;
     let total = todo.len();
@@ -212,7 +221,11 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
                 }
                 Outcome::Known { file, hash, sources } => {
                     current = Some(file.path.clone());
-                    store_known(&mut writer, file, &hash, &sources, &mut vanished, &mut summary)?;
+                    let moved = sources.iter().copied().find(|&id| vanished.contains(&id) || (!relinked.contains(&id) && gone(id)));
+                    if let Some(id) = moved {
+                        relinked.insert(id);
+                    }
+                    store_known(&mut writer, file, &hash, &sources, moved, &mut vanished, &mut summary)?;
                     (done, pending) = (done + 1, pending + 1);
                 }
                 prepared @ Outcome::Prepared { .. } => {
@@ -261,21 +274,36 @@ fn walk(roots: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
     let mut errors = Vec::new();
     let mut unique = HashSet::new();
     for root in roots {
+        // Entries reached through a symbolic link are catalogued under their real path, so a folder
+        // reached twice (directly and through a link) is catalogued once.
+        let mut linked: Vec<PathBuf> = Vec::new();
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
         for entry in walker {
+            if let Ok(e) = &entry
+                && e.path_is_symlink()
+            {
+                linked.push(e.path().to_path_buf());
+            }
             match entry {
-                Ok(e) if e.file_type().is_file() => match e.metadata() {
-                    Ok(m) => {
-                        if unique.insert(e.path().to_path_buf()) {
-                            files.push((e.path().to_path_buf(), m.len(), mtime_ns(&m)));
+                Ok(e) if e.file_type().is_file() => {
+                    let real = if linked.iter().any(|l| e.path().starts_with(l)) {
+                        std::fs::canonicalize(e.path())
+                    } else {
+                        Ok(e.path().to_path_buf())
+                    };
+                    match real.and_then(|p| Ok((e.metadata()?, p))) {
+                        Ok((m, path)) => {
+                            if unique.insert(path.clone()) {
+                                files.push((path, m.len(), mtime_ns(&m)));
+                            }
                         }
+                        Err(err) => errors.push((e.path().to_path_buf(), format!("cannot read: {err}"))),
                     }
-                    Err(err) => errors.push((e.path().to_path_buf(), format!("cannot read: {err}"))),
-                },
+                }
                 Ok(_) => {}
                 Err(err) => {
                     let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
@@ -373,16 +401,18 @@ fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Content seen before: re-link a vanished artwork (a move) or copy vectors from a duplicate.
+/// Content seen before: re-link `moved` (an artwork of that content whose file is gone) or copy
+/// vectors from a duplicate.
 fn store_known(
     writer: &mut Writer<'_>,
     file: Candidate,
     hash: &[u8; 32],
     sources: &[ArtworkId],
+    moved: Option<ArtworkId>,
     vanished: &mut HashSet<ArtworkId>,
     summary: &mut ImportSummary,
 ) -> Result<()> {
-    if let Some(&moved) = sources.iter().find(|id| vanished.contains(id)) {
+    if let Some(moved) = moved {
         vanished.remove(&moved);
         if let Some(prev) = file.previous {
             summary.removed_ids.push(prev.id); // the row at the new path is replaced

@@ -18,6 +18,7 @@ pub mod import;
 pub mod index;
 pub mod library;
 pub mod model;
+pub mod pathtext;
 pub mod preprocess;
 pub mod query;
 pub mod runtime;

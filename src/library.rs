@@ -1,6 +1,7 @@
 //! A library: one directory holding the catalog (source of truth) and derived index files. This is
 //! the API the CLI and the GUI share: open, import, search, info.
 
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -8,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use crate::aspect::Weights;
-use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, Status};
+use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, OpenMode, Status};
 use crate::embed::LazyEmbedder;
 use crate::error::{Error, IoContext, Result};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
@@ -20,6 +21,9 @@ use crate::search::{self, Hit};
 use crate::vectors::{ArtworkFeatures, Embedding};
 
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
+
+/// The catalog's file name in a library directory.
+const CATALOG: &str = "catalog.sqlite";
 
 /// Options for opening a library.
 #[derive(Clone, Copy, Debug, Default)]
@@ -52,10 +56,14 @@ pub struct QueryFeatures {
 #[derive(Clone, Debug, Serialize)]
 pub struct Info {
     /// Library directory.
+    #[serde(serialize_with = "crate::pathtext::lossy")]
     pub library: PathBuf,
     /// True when the directory cannot be written (search only).
     pub read_only: bool,
+    /// True when other users of the computer can read or list the library (directory or catalog).
+    pub readable_by_others: bool,
     /// Catalog file.
+    #[serde(serialize_with = "crate::pathtext::lossy")]
     pub catalog: PathBuf,
     /// Artwork counts.
     pub counts: Counts,
@@ -66,6 +74,7 @@ pub struct Info {
     /// ONNX Runtime version, or why it could not be loaded.
     pub runtime: String,
     /// Where ONNX Runtime was loaded from.
+    #[serde(serialize_with = "crate::pathtext::lossy_option")]
     pub runtime_path: Option<PathBuf>,
     /// Distance metric.
     pub metric: Metric,
@@ -81,8 +90,8 @@ pub struct Library {
     /// The search index: loaded, built or updated on demand.
     index: IndexStore,
     embedder: LazyEmbedder,
-    /// Something the user should hear about once (e.g. a damaged index was rebuilt).
-    notice: Option<String>,
+    /// What the user should hear about once (e.g. a read-only library), oldest first.
+    notices: VecDeque<String>,
     /// The directory cannot be written: search only, indexes kept in memory.
     read_only: bool,
     /// Features of the last query file, keyed by (path, size, mtime): re-ranking the same query
@@ -98,20 +107,39 @@ impl Library {
             .ok_or_else(|| Error::Usage("no home directory to keep the library in; pass --library DIR".into()))
     }
 
-    /// Opens (creating if needed) the library in `dir`.
+    /// Opens the library in `dir`, creating it if there is none (importing, the app): the directory
+    /// and catalog are made private to the owner (0700, 0600). A `catalog.sqlite` that is not a
+    /// Kindred catalog is refused, never written.
     pub fn open(dir: &Path, options: LibraryOptions) -> Result<Self> {
-        fs::create_dir_all(dir).on_path("cannot create library directory", dir)?;
-        let path = dir.join("catalog.sqlite");
-        let (catalog, read_only) =
-            if path.exists() && !dir_writable(dir) { (Catalog::open_read_only(&path)?, true) } else { (Catalog::open(&path)?, false) };
-        let notice = read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display()));
+        create_private_dir(dir)?;
+        Self::open_mode(dir, options, OpenMode::Create)
+    }
+
+    /// Opens the library in `dir`, which must exist (commands that only read: search, info):
+    /// [`Error::NoLibrary`] when there is none, and nothing is created.
+    pub fn open_existing(dir: &Path, options: LibraryOptions) -> Result<Self> {
+        if !dir.join(CATALOG).is_file() {
+            return Err(Error::NoLibrary(dir.to_path_buf()));
+        }
+        Self::open_mode(dir, options, OpenMode::Existing)
+    }
+
+    fn open_mode(dir: &Path, options: LibraryOptions, mode: OpenMode) -> Result<Self> {
+        let path = dir.join(CATALOG);
+        let (catalog, read_only) = if path.exists() && !dir_writable(dir) {
+            (Catalog::open_read_only(&path)?, true)
+        } else {
+            (Catalog::open_with(&path, mode)?, false)
+        };
+        let notices =
+            read_only.then(|| format!("library {} is read-only: searching works, importing does not", dir.display())).into_iter().collect();
         Ok(Self {
             dir: dir.to_path_buf(),
             catalog,
             model: ModelId::current(),
             index: IndexStore::new(dir.join("index"), options.index, options.hnsw, read_only),
             embedder: LazyEmbedder::default(),
-            notice,
+            notices,
             read_only,
             last_query: None,
         })
@@ -141,7 +169,9 @@ impl Library {
     }
 
     /// Changes the metric; indexes are rebuilt on next use.
+    /// Takes the write lock: refused ([`Error::Locked`]) while another process imports.
     pub fn set_metric(&mut self, metric: Metric) -> Result<()> {
+        let _lock = self.write_lock()?;
         if self.metric()? != metric {
             self.catalog.set_meta("metric", metric.name())?;
             self.index.invalidate();
@@ -248,9 +278,14 @@ impl Library {
             Ok(r) => (r.version.clone(), Some(r.path.clone())),
             Err(e) => (format!("unavailable: {e:#}"), None),
         };
+        let exposed = exposed_to_others(&self.dir, self.catalog.path());
+        if let Some(what) = &exposed {
+            self.notices.push_back(format!("warning: {what}; unreleased work should be private: `chmod -R go-rwx {}`", self.dir.display()));
+        }
         Ok(Info {
             library: self.dir.clone(),
             read_only: self.read_only,
+            readable_by_others: exposed.is_some(),
             catalog: self.catalog.path().to_path_buf(),
             counts: self.catalog.counts(&self.model)?,
             model: self.model.to_string(),
@@ -264,7 +299,7 @@ impl Library {
 
     /// Takes the oldest pending notice, if any: each is reported once.
     pub fn take_notice(&mut self) -> Option<String> {
-        self.notice.take().or_else(|| self.index.take_notice())
+        self.notices.pop_front().or_else(|| self.index.take_notice())
     }
 
     /// Artworks that failed to import, with reasons.
@@ -278,7 +313,11 @@ impl Library {
             return Err(Error::ReadOnly { dir: self.dir.clone(), action: "import into it" });
         }
         let path = self.dir.join("lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path).on_path("cannot create lock file", &path)?;
+        let mut options = File::options();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).on_path("cannot create lock file", &path)?;
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(fs::TryLockError::WouldBlock) => Err(Error::Locked(self.dir.clone())),
@@ -294,4 +333,49 @@ fn dir_writable(dir: &Path) -> bool {
     let ok = File::create(&probe).is_ok();
     let _ = fs::remove_file(&probe);
     ok
+}
+
+/// Creates the library directory private to its owner (0700) if it does not exist; the folders
+/// above it are made as `create_dir_all` makes them. An existing directory is left as it is
+/// (`kindred info` warns when others can read it).
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).on_path("cannot create library directory", parent)?;
+    }
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(Error::io("cannot create library directory", dir, e)),
+    }
+}
+
+/// What of the library other local users can read or list, if anything.
+#[cfg(unix)]
+fn exposed_to_others(dir: &Path, catalog: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o777);
+    let dir_mode = mode(dir)?;
+    let catalog_mode = mode(catalog).unwrap_or(0);
+    // Others reach the catalog through the directory (search bit) and read it (read bit).
+    if dir_mode & 0o011 != 0 && catalog_mode & 0o044 != 0 {
+        Some(format!(
+            "library {} can be read by other users of this computer (directory {dir_mode:03o}, catalog {catalog_mode:03o})",
+            dir.display()
+        ))
+    } else if dir_mode & 0o077 != 0 {
+        Some(format!("other users of this computer have access to library {} (directory {dir_mode:03o})", dir.display()))
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn exposed_to_others(_dir: &Path, _catalog: &Path) -> Option<String> {
+    None
 }
