@@ -1,11 +1,12 @@
 //! The command-line interface: `kindred import | search | info`, all on the library API.
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -14,6 +15,7 @@ use crate::aspect::Weights;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::index::Metric;
 use crate::library::{IndexKind, Library, LibraryOptions};
+use crate::pathtext::{bytes_if_not_utf8, printable, printable_path};
 use crate::search::Query;
 
 /// Kindred: find kindred artworks by colour, texture and shape, offline.
@@ -52,7 +54,7 @@ pub enum Command {
     /// Find the artworks most like each query image (a file, or `id:N` for a library artwork).
     Search {
         /// Query images: files, or `id:N` for a library artwork.
-        #[arg(required = true, value_parser = parse_query)]
+        #[arg(required = true, value_parser = QueryParser)]
         queries: Vec<QueryArg>,
         /// Number of results per query.
         #[arg(long, short = 'k', default_value_t = 10)]
@@ -78,19 +80,30 @@ pub enum Command {
 /// A query as typed: the text (echoed in the output) and what it means.
 #[derive(Clone, Debug)]
 pub struct QueryArg {
-    /// As typed.
-    pub text: String,
+    /// As typed (a file name need not be UTF-8).
+    pub text: OsString,
     /// A file or a library artwork.
     pub query: Query,
 }
 
-/// `id:N` is a library artwork, anything else a file (checked when the search runs).
-fn parse_query(s: &str) -> Result<QueryArg, String> {
-    let query = match s.strip_prefix("id:") {
-        Some(id) => Query::Artwork(id.parse().map_err(|_| format!("`{s}`: expected id:NUMBER"))?),
-        None => Query::File(PathBuf::from(s)),
-    };
-    Ok(QueryArg { text: s.to_owned(), query })
+/// `id:N` is a library artwork, anything else a file (checked when the search runs). Parses OS
+/// strings: a query file's name need not be UTF-8.
+#[derive(Clone, Debug)]
+struct QueryParser;
+
+impl clap::builder::TypedValueParser for QueryParser {
+    type Value = QueryArg;
+
+    fn parse_ref(&self, cmd: &clap::Command, _arg: Option<&clap::Arg>, value: &OsStr) -> Result<QueryArg, clap::Error> {
+        let query = match value.as_encoded_bytes().strip_prefix(b"id:") {
+            Some(id) => Query::Artwork(std::str::from_utf8(id).ok().and_then(|id| id.parse().ok()).ok_or_else(|| {
+                let message = format!("`{}`: expected id:NUMBER\n", value.to_string_lossy());
+                clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(cmd)
+            })?),
+            None => Query::File(PathBuf::from(value)),
+        };
+        Ok(QueryArg { text: value.to_owned(), query })
+    }
 }
 
 /// `all`, `colour`, `texture` or `shape` (the aspect presets; explicit weights go to `--weights`).
@@ -116,21 +129,28 @@ fn parse_index_kind(s: &str) -> Result<IndexKind, String> {
 }
 
 impl Cli {
-    /// Opens the library the flags point at.
-    pub fn open_library(&self) -> Result<Library> {
+    /// Opens the library the flags point at, creating it when `create` (importing); commands that
+    /// only read never create one ("no library at …").
+    pub fn open_library(&self, create: bool) -> Result<Library> {
         let dir = match &self.library {
             Some(d) => d.clone(),
             None => Library::default_dir()?,
         };
-        Ok(Library::open(&dir, LibraryOptions { index: self.index, ..Default::default() })?)
+        let options = LibraryOptions { index: self.index, ..Default::default() };
+        Ok(if create { Library::open(&dir, options)? } else { Library::open_existing(&dir, options)? })
     }
+}
+
+/// Prints a notice from the library on stderr, control characters escaped.
+fn print_notice(notice: &str) {
+    eprintln!("kindred: note: {}", printable(notice.as_bytes()));
 }
 
 /// Runs a subcommand.
 pub fn run(cli: &Cli, command: &Command) -> Result<()> {
-    let mut library = cli.open_library()?;
+    let mut library = cli.open_library(matches!(command, Command::Import { .. }))?;
     if let Some(notice) = library.take_notice() {
-        eprintln!("kindred: note: {notice}");
+        print_notice(&notice);
     }
     let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
@@ -141,7 +161,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     };
     // What the library queued on the way (e.g. an index it could not save).
     while let Some(notice) = library.take_notice() {
-        eprintln!("kindred: note: {notice}");
+        print_notice(&notice);
     }
     result
 }
@@ -179,7 +199,14 @@ fn import(library: &mut Library, paths: &[PathBuf], metric: Option<Metric>, json
     let summary = library.import(paths, &cancel, &mut on_progress)?;
     bar.finish_and_clear();
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        let mut value = serde_json::to_value(&summary)?;
+        // `errors` holds [path, reason] pairs with lossy paths; the exact bytes of each path that
+        // is not UTF-8 are in `errors_path_bytes` (same order, null for UTF-8 paths).
+        if summary.errors.iter().any(|(p, _)| p.to_str().is_none()) {
+            let bytes: Vec<Option<Vec<u8>>> = summary.errors.iter().map(|(p, _)| bytes_if_not_utf8(p)).collect();
+            value["errors_path_bytes"] = serde_json::to_value(bytes)?;
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_summary(&summary);
     }
@@ -195,13 +222,17 @@ fn print_summary(s: &ImportSummary) {
         s.added, s.updated, s.unchanged, s.moved, s.missing, s.failed
     );
     for (path, reason) in &s.errors {
-        println!("  error: {}: {reason}", path.display());
+        println!("  error: {}: {}", printable_path(path), printable(reason.as_bytes()));
     }
 }
 
+/// A path in JSON: always a string (lossy where it must be), plus its exact bytes when the name
+/// is not UTF-8.
 #[derive(Serialize)]
 struct JsonHit {
-    path: PathBuf,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     score: f32,
     id: i64,
 }
@@ -209,29 +240,66 @@ struct JsonHit {
 #[derive(Serialize)]
 struct JsonQuery {
     query: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_bytes: Option<Vec<u8>>,
+    /// Why this query has no results (the others are still answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
     results: Vec<JsonHit>,
 }
 
+/// Whether a search error belongs to its query (a missing or unreadable file, not an image, an
+/// unknown id), so the other queries are still answered; anything else (the model, the runtime,
+/// the catalog) would fail them all and stops the command.
+fn query_error(e: &crate::Error) -> bool {
+    matches!(e, crate::Error::Io { .. } | crate::Error::Decode { .. } | crate::Error::Usage(_))
+}
+
+/// Answers each query. A query that fails on its own account is reported (on stderr, and as its
+/// `error` in JSON) and the others are answered; the command then exits 1.
 fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weights, json: bool) -> Result<()> {
     let mut out = Vec::new();
-    for QueryArg { text: q, query } in queries {
-        let results = library.search(query, weights, k).with_context(|| format!("query {q}"))?;
-        if let Some(notice) = library.take_notice() {
-            eprintln!("kindred: note: {notice}");
+    let mut failed = 0;
+    for QueryArg { text, query } in queries {
+        let q = printable(text.as_encoded_bytes());
+        let results = match library.search(query, weights, k) {
+            Ok(r) => r,
+            Err(e) if query_error(&e) => {
+                failed += 1;
+                let why = anyhow::Error::from(e).chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ");
+                eprintln!("kindred: error: query {q}: {}", printable(why.as_bytes()));
+                if json {
+                    let query = text.to_string_lossy().into_owned();
+                    out.push(JsonQuery { query, query_bytes: bytes_if_not_utf8(text.as_ref()), error: Some(why), results: Vec::new() });
+                }
+                continue;
+            }
+            Err(e) => return Err(anyhow::Error::from(e).context(format!("query {q}"))),
+        };
+        while let Some(notice) = library.take_notice() {
+            print_notice(&notice);
         }
         if json {
-            let results = results.hits.into_iter().map(|h| JsonHit { path: h.path, score: h.score, id: h.id }).collect();
-            out.push(JsonQuery { query: q.clone(), results });
+            let results = results
+                .hits
+                .into_iter()
+                .map(|h| JsonHit { path: h.path.to_string_lossy().into_owned(), path_bytes: bytes_if_not_utf8(&h.path), score: h.score, id: h.id })
+                .collect();
+            let query = text.to_string_lossy().into_owned();
+            out.push(JsonQuery { query, query_bytes: bytes_if_not_utf8(text.as_ref()), error: None, results });
         } else {
             println!("{q}");
             for (rank, h) in results.hits.iter().enumerate() {
                 let missing = if h.missing { "  (missing)" } else { "" };
-                println!("  {:>2}. {:.3}  {}{missing}", rank + 1, h.score, h.path.display());
+                println!("  {:>2}. {:.3}  {}{missing}", rank + 1, h.score, printable_path(&h.path));
             }
         }
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    if failed > 0 {
+        bail!("{failed} of {} queries failed (the others were answered)", queries.len());
     }
     Ok(())
 }
@@ -239,16 +307,23 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
 fn info(library: &mut Library, json: bool) -> Result<()> {
     let info = library.info()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        let mut value = serde_json::to_value(&info)?;
+        // Paths are lossy strings; the exact bytes of one that is not UTF-8 are in `<field>_bytes`.
+        for (field, path) in [("library", Some(&info.library)), ("catalog", Some(&info.catalog)), ("runtime_path", info.runtime_path.as_ref())] {
+            if let Some(bytes) = path.and_then(|p| bytes_if_not_utf8(p)) {
+                value[format!("{field}_bytes")] = serde_json::to_value(bytes)?;
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     let c = &info.counts;
     let read_only = if info.read_only { " (read-only: search only)" } else { "" };
-    println!("library   {}{read_only}", info.library.display());
+    println!("library   {}{read_only}", printable_path(&info.library));
     println!("artworks  {} searchable, {} failed, {} missing, {} awaiting re-embedding", c.ok, c.failed, c.missing, c.stale);
     println!("model     {} (sha256 {})", info.model, info.model_sha256);
     match &info.runtime_path {
-        Some(p) => println!("runtime   ONNX Runtime {} ({})", info.runtime, p.display()),
+        Some(p) => println!("runtime   ONNX Runtime {} ({})", info.runtime, printable_path(p)),
         None => println!("runtime   {}", info.runtime),
     }
     println!("metric    {}", info.metric);

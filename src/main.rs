@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use kindred::Library;
 use kindred::cli::{self, Cli};
+use kindred::pathtext::printable;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -27,9 +28,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kindred: error: {e}");
+            // Messages quote paths: control characters in a name must not reach the terminal raw.
+            eprintln!("kindred: error: {}", printable(e.to_string().as_bytes()));
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", printable(cause.to_string().as_bytes()));
             }
             ExitCode::from(1)
         }

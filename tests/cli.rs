@@ -63,6 +63,8 @@ fn usage_errors_exit_2_and_failures_exit_1() {
         assert!(err.starts_with("kindred: usage: "), "{bad:?}: {err}");
         assert!(!lib.exists(), "{bad:?} created the library");
     }
+    // A missing query file, in a library that exists (search never creates one).
+    assert!(kindred(&lib, &["import", sample_files()[0].to_str().unwrap()]).status.success());
     let out = kindred(&lib, &["search", tmp.path().join("nope.png").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -126,6 +128,10 @@ fn damaged_catalog_and_altered_model_get_clear_errors() {
     bytes[mid] ^= 0x40;
     let altered = tmp.path().join("altered.onnx");
     std::fs::write(&altered, bytes).unwrap();
+    // A library to search in (made without the model: an empty folder imports nothing).
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(kindred(&tmp.path().join("lib2"), &["import", empty.to_str().unwrap()]).status.success());
     let out = Command::new(env!("CARGO_BIN_EXE_kindred"))
         .env("KINDRED_MODEL", &altered)
         .arg("--library")
@@ -259,6 +265,9 @@ fn unreadable_file_and_folder_are_reported_and_nothing_else_is_lost() {
 fn a_closed_stdout_ends_the_command_quietly() {
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(kindred(&dir.path().join("lib"), &["import", empty.to_str().unwrap()]).status.success());
     // The reading end is gone before the command writes a byte (as with `kindred info | head -0`).
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
