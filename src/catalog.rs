@@ -315,7 +315,11 @@ impl Catalog {
             if names.len() > 5 {
                 listed.push_str(", …");
             }
-            Contents::Foreign(if names.is_empty() { format!("an empty database of version {version}") } else { format!("it holds {listed}") })
+            Contents::Foreign(if names.is_empty() {
+                format!("an empty database of version {version}")
+            } else {
+                format!("it holds {listed}")
+            })
         })
     }
 

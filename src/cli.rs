@@ -283,7 +283,12 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
             let results = results
                 .hits
                 .into_iter()
-                .map(|h| JsonHit { path: h.path.to_string_lossy().into_owned(), path_bytes: bytes_if_not_utf8(&h.path), score: h.score, id: h.id })
+                .map(|h| JsonHit {
+                    path: h.path.to_string_lossy().into_owned(),
+                    path_bytes: bytes_if_not_utf8(&h.path),
+                    score: h.score,
+                    id: h.id,
+                })
                 .collect();
             let query = text.to_string_lossy().into_owned();
             out.push(JsonQuery { query, query_bytes: bytes_if_not_utf8(text.as_ref()), error: None, results });
@@ -309,7 +314,9 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
     if json {
         let mut value = serde_json::to_value(&info)?;
         // Paths are lossy strings; the exact bytes of one that is not UTF-8 are in `<field>_bytes`.
-        for (field, path) in [("library", Some(&info.library)), ("catalog", Some(&info.catalog)), ("runtime_path", info.runtime_path.as_ref())] {
+        for (field, path) in
+            [("library", Some(&info.library)), ("catalog", Some(&info.catalog)), ("runtime_path", info.runtime_path.as_ref())]
+        {
             if let Some(bytes) = path.and_then(|p| bytes_if_not_utf8(p)) {
                 value[format!("{field}_bytes")] = serde_json::to_value(bytes)?;
             }

@@ -80,10 +80,8 @@ fn snapshot_with_wal(tmp: &Path, keep_shm: bool) -> (PathBuf, Vec<PathBuf>) {
 
 /// Makes a directory and every file in it immutable (a read-only mount, for root too).
 fn freeze(dir: &Path) -> Vec<Immutable<'static>> {
-    let mut guards: Vec<Immutable<'static>> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| Immutable::new(Box::leak(Box::new(e.unwrap().path())).as_path()))
-        .collect();
+    let mut guards: Vec<Immutable<'static>> =
+        std::fs::read_dir(dir).unwrap().map(|e| Immutable::new(Box::leak(Box::new(e.unwrap().path())).as_path())).collect();
     guards.push(Immutable::new(Box::leak(Box::new(dir.to_path_buf())).as_path()));
     guards
 }
