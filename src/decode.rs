@@ -48,7 +48,9 @@ impl Limit {
                 u64::from(width) * u64::from(height) / 1_000_000,
                 MAX_PIXELS / 1_000_000
             ),
-            Limit::Memory { need } => format!("decoding it needs {} MiB of memory, limit {} MiB", (need + (1 << 19)) >> 20, MAX_ALLOC >> 20),
+            Limit::Memory { need } => {
+                format!("decoding it needs {} MiB of memory, limit {} MiB", (need + (1 << 19)) >> 20, MAX_ALLOC >> 20)
+            }
         }
     }
 }
@@ -684,7 +686,10 @@ mod tests {
     #[test]
     fn too_large_names_the_limit_that_was_exceeded() {
         let message = |bytes: Vec<u8>| decode(&bytes).err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(message(png_header(16_000, 14_464, 8, 6)), "image too large (16000x14464; 231 million pixels, limit 167 million pixels)");
+        assert_eq!(
+            message(png_header(16_000, 14_464, 8, 6)),
+            "image too large (16000x14464; 231 million pixels, limit 167 million pixels)"
+        );
         assert_eq!(message(png_header(20_000, 100, 8, 6)), "image too large (20000x100; limit 16384 px per side)");
         // Within both, but 16-bit RGBA (8 bytes a pixel, then an 8-bit copy): the memory limit.
         let deep = message(png_header(12_000, 9_000, 16, 6));
@@ -722,7 +727,9 @@ mod tests {
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         for (path, kind) in [(fifo.as_path(), "a FIFO"), (Path::new("/dev/zero"), "a device"), (dir.path(), "a folder")] {
             match read_file(path) {
-                Err(ReadError::Refused(e)) => assert_eq!(e.to_string(), format!("not a regular file ({kind}); Kindred reads images from regular files only")),
+                Err(ReadError::Refused(e)) => {
+                    assert_eq!(e.to_string(), format!("not a regular file ({kind}); Kindred reads images from regular files only"))
+                }
                 other => panic!("{}: {:?}", path.display(), other.map(|b| b.len())),
             }
         }

@@ -131,17 +131,28 @@ fn hash_file(path: &Path) -> Result<String> {
 fn disk_full(e: &Error) -> bool {
     const WORDS: [&str; 2] = ["No space left on device", "Disk quota exceeded"];
     match e {
-        Error::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull || WORDS.iter().any(|w| source.to_string().contains(w)),
+        Error::Io { source, .. } => {
+            source.kind() == std::io::ErrorKind::StorageFull || WORDS.iter().any(|w| source.to_string().contains(w))
+        }
         Error::Index(why) => WORDS.iter().any(|w| why.contains(w)),
         _ => false,
     }
+}
+
+/// Whether the file system holding `dir` has no room left: a 64 KiB probe file cannot be written.
+fn no_room(dir: &Path) -> bool {
+    let probe = temp_path(&dir.join(".space-probe"));
+    let full = matches!(fs::write(&probe, vec![0u8; 64 * 1024]), Err(e) if e.kind() == std::io::ErrorKind::StorageFull);
+    let _ = fs::remove_file(&probe);
+    full
 }
 
 /// Removes temporary files older than [`STALE_TEMP`] from `dir`: left by saves that were killed.
 fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
-        let stale = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
+        let stale =
+            entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
         if stale && entry.file_name().as_encoded_bytes().ends_with(b".tmp") {
             let _ = fs::remove_file(entry.path());
         }
@@ -160,13 +171,16 @@ pub fn save(dir: &Path, model: &ModelId, metric: Metric, generation: u64, indexe
     remove_stale_temps(dir);
     let mut temps = Vec::new();
     let result = write_and_rename(dir, model, metric, generation, indexes, &mut temps);
+    // usearch reports a failed write without its reason: a probe write tells a full disk (before
+    // the partial file is removed, which frees some room).
+    let full = result.as_ref().err().is_some_and(|e| disk_full(e) || (matches!(e, Error::Index(_)) && no_room(dir)));
     if result.is_err() {
         for tmp in temps {
             let _ = fs::remove_file(tmp);
         }
     }
     result.map_err(|e| {
-        if disk_full(&e) {
+        if full {
             Error::Index(format!("the disk holding {} is full; free some space there (searches still work)", dir.display()))
         } else {
             e
