@@ -563,7 +563,7 @@ mod tests {
             }
         });
         let peak = peak.load(Ordering::SeqCst);
-        assert!(peak <= 100 && peak >= 60, "peak {peak}");
+        assert!((60..=100).contains(&peak), "peak {peak}");
         assert_eq!(budget.used(), 0);
         let alone = budget.reserve(150);
         assert_eq!(budget.used(), 150, "a reservation alone is never refused (the probe caps it)");
