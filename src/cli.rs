@@ -56,7 +56,7 @@ pub enum Command {
         /// Query images: files, or `id:N` for a library artwork.
         #[arg(required = true, value_parser = QueryParser)]
         queries: Vec<QueryArg>,
-        /// Number of results per query.
+        /// Number of results per query (at most the number of artworks in the library).
         #[arg(long, short = 'k', default_value_t = 10)]
         top: usize,
         /// Aspect to compare: all, colour, texture or shape.

@@ -2,15 +2,58 @@
 //! before allocation, EXIF orientation applied, alpha kept for the colour features. JPEGs far
 //! larger than a consumer needs can be decoded reduced in the DCT domain ([`decode_reduced`]).
 
-use std::io::Cursor;
+use std::fs::File;
+use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 /// Largest accepted width or height; headers claiming more are refused before any allocation.
 pub const MAX_SIDE: u32 = 16_384;
-/// Largest decoder allocation (the decoded image included).
+/// The most one image may take to decode: its file's bytes, the decoded pixels and the copies made
+/// on the way (conversion to 8-bit RGB(A), rotation), estimated from the header before anything is
+/// allocated ([`probe`]). It is also the budget all import workers share (`import.rs`): together
+/// they never hold more than this for the files they decode, whatever the files say.
 pub const MAX_ALLOC: u64 = 640 * 1024 * 1024;
+/// Largest accepted picture, in pixels (8-bit RGBA of it fills [`MAX_ALLOC`]).
+pub const MAX_PIXELS: u64 = MAX_ALLOC / 4;
+/// Most a decoder may allocate for metadata (colour profiles, text, EXIF) while reading a header.
+pub const MAX_METADATA: u64 = 64 * 1024 * 1024;
+/// Largest image file Kindred reads, imported or as a query: a larger file is refused from its
+/// size, before a byte of it is read.
+pub const MAX_FILE: u64 = 256 * 1024 * 1024;
+
+/// The limit an image exceeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Width or height over [`MAX_SIDE`].
+    Side,
+    /// More than [`MAX_PIXELS`] pixels.
+    Pixels,
+    /// Decoding would hold more than [`MAX_ALLOC`] bytes; `need` is the estimate.
+    Memory {
+        /// Bytes the decode would hold at its peak (the file included).
+        need: u64,
+    },
+}
+
+impl Limit {
+    /// The limit in the user's words, for a `width` x `height` picture.
+    fn explain(self, width: u32, height: u32) -> String {
+        match self {
+            Limit::Side => format!("limit {MAX_SIDE} px per side"),
+            Limit::Pixels => format!(
+                "{} million pixels, limit {} million pixels",
+                u64::from(width) * u64::from(height) / 1_000_000,
+                MAX_PIXELS / 1_000_000
+            ),
+            Limit::Memory { need } => {
+                format!("decoding it needs {} MiB of memory, limit {} MiB", (need + (1 << 19)) >> 20, MAX_ALLOC >> 20)
+            }
+        }
+    }
+}
 
 /// Why a file could not become pixels. Recorded per file; never fatal to an import.
 #[derive(Debug, thiserror::Error)]
@@ -21,14 +64,28 @@ pub enum DecodeError {
     /// The content is not an image in a supported format, whatever its name says.
     #[error("not a supported image (content is not JPEG/PNG/WebP/GIF/BMP/TIFF)")]
     NotAnImage,
-    /// The header promises more pixels than the limits allow (decompression bomb guard).
-    #[error("image too large ({width}x{height}; limit {MAX_SIDE} px per side, {} MiB)", MAX_ALLOC >> 20)]
+    /// The path is not a regular file (a FIFO, a device, a socket): never read, it may never end.
+    #[error("not a regular file ({0}); Kindred reads images from regular files only")]
+    NotAFile(&'static str),
+    /// The file is larger than [`MAX_FILE`]: refused from its size, before reading.
+    #[error("file too large ({} MiB; Kindred reads image files up to {} MiB)", size.div_ceil(1 << 20), MAX_FILE >> 20)]
+    FileTooLarge {
+        /// The file's size in bytes.
+        size: u64,
+    },
+    /// The header promises more than the limits allow (decompression bomb guard); says which limit.
+    #[error("image too large ({width}x{height}; {})", limit.explain(*width, *height))]
     TooLarge {
         /// Claimed width.
         width: u32,
         /// Claimed height.
         height: u32,
+        /// The limit exceeded.
+        limit: Limit,
     },
+    /// The header's metadata (colour profile, text, EXIF) needs more than [`MAX_METADATA`].
+    #[error("{0} metadata too large (colour profile, text or EXIF over {mib} MiB)", mib = MAX_METADATA >> 20)]
+    MetadataTooLarge(&'static str),
     /// The header claims an image without pixels (zero width or height).
     #[error("image has no pixels ({width}x{height})")]
     NoPixels {
@@ -48,6 +105,76 @@ pub enum DecodeError {
         /// Decoder error.
         source: image::ImageError,
     },
+}
+
+/// Why [`open_file`] or [`read_file`] failed: the operating system (worth retrying later), or the
+/// file itself (not a regular file, too large: final).
+#[derive(Debug)]
+pub enum ReadError {
+    /// An I/O error.
+    Io(std::io::Error),
+    /// The path is refused without reading it.
+    Refused(DecodeError),
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// What kind of non-regular file `t` is, in the user's words.
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        } else if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        } else if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() { "a folder" } else { "not a plain file" }
+}
+
+/// Opens an image file for reading: a regular file. A FIFO, a device or a socket is refused
+/// before it is opened (opening a FIFO blocks until a writer comes; `/dev/zero` never ends).
+/// Returns the file and its length (the caller checks it against [`MAX_FILE`]).
+pub fn open_file(path: &Path) -> Result<(File, u64), ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::Refused(DecodeError::NotAFile(kind_of(meta.file_type()))));
+    }
+    let file = File::open(path)?;
+    // Checked again on the open file: the path may have been replaced in between.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::Refused(DecodeError::NotAFile(kind_of(meta.file_type()))));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads the rest of `file` (opened by [`open_file`]), never more than [`MAX_FILE`] bytes in all
+/// (a file that grew past it is refused); `bytes` holds what was read before.
+pub fn read_rest(file: &mut File, len: u64, mut bytes: Vec<u8>) -> Result<Vec<u8>, ReadError> {
+    let done = bytes.len() as u64;
+    bytes.reserve(usize::try_from(len.saturating_sub(done)).unwrap_or(0));
+    file.take(MAX_FILE + 1 - done.min(MAX_FILE)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(ReadError::Refused(DecodeError::FileTooLarge { size: bytes.len() as u64 }));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole image file: a regular file of at most [`MAX_FILE`] bytes ([`open_file`]).
+pub fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let (mut file, len) = open_file(path)?;
+    if len > MAX_FILE {
+        return Err(ReadError::Refused(DecodeError::FileTooLarge { size: len }));
+    }
+    read_rest(&mut file, len, Vec::new())
 }
 
 /// A decoded, correctly oriented image: at full resolution from [`decode`], possibly reduced from
@@ -100,35 +227,197 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, DecodeError> {
     image::guess_format(bytes).ok().filter(|f| supported(*f)).ok_or(DecodeError::NotAnImage)
 }
 
-fn limits() -> Limits {
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    limits
+/// What decoding an image will take, read from its header before any pixel is allocated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Width in the header.
+    pub width: u32,
+    /// Height in the header.
+    pub height: u32,
+    /// Bytes the decode holds at its peak, the file's own bytes not included: the decoded pixels
+    /// and the copies made on the way (conversion to 8-bit RGB(A), a quarter turn, a GIF frame).
+    pub need: u64,
 }
 
-/// Decodes an in-memory file. GIF and other animations yield their first frame.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
-    let format = sniff(bytes)?;
-    if format == ImageFormat::Jpeg && !jpeg_has_end(bytes) {
-        // JPEG decoders fill missing scan data with grey rather than failing: check explicitly.
-        return Err(DecodeError::Truncated("JPEG"));
+/// Checks a header's size against the side and pixel limits.
+fn check_size(width: u32, height: u32) -> Result<(), DecodeError> {
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(DecodeError::TooLarge { width, height, limit: Limit::Side });
     }
-    let corrupt = |source| DecodeError::Corrupt { format: format_name(format), source };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
-    let mut decoder = reader.into_decoder().map_err(|e| classify(e, format, bytes))?;
-    let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) * 4 > MAX_ALLOC {
-        return Err(DecodeError::TooLarge { width, height });
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(DecodeError::TooLarge { width, height, limit: Limit::Pixels });
     }
     if width == 0 || height == 0 {
         // Found by the `decode` fuzz target: a GIF of 8x0 decoded to an empty image.
         return Err(DecodeError::NoPixels { width, height });
     }
+    Ok(())
+}
+
+/// Whether applying `o` makes a rotated copy (quarter turns; flips and half turns are in place).
+fn turns(o: Orientation) -> bool {
+    matches!(o, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH)
+}
+
+/// Reads the header of an image of sniffed `format`, `len` bytes long, from `reader` (the file
+/// itself, or its bytes), and checks it against every limit before anything is decoded: sides,
+/// pixels, and memory (the file's `len` bytes plus [`Plan::need`] at most [`MAX_ALLOC`]). A JPEG
+/// must also be complete (end marker near its end). Reading the header allocates at most
+/// [`MAX_METADATA`] for the metadata before the pixels (a PNG with a colour-profile bomb is
+/// refused here), and reads no pixel data.
+pub fn probe<R: BufRead + Seek>(mut reader: R, format: ImageFormat, len: u64) -> Result<Plan, DecodeError> {
+    let corrupt = |source| DecodeError::Corrupt { format: format_name(format), source };
+    let io = |e: std::io::Error| DecodeError::Corrupt { format: format_name(format), source: image::ImageError::IoError(e) };
+    let memory = |plan: Plan| {
+        let need = len.saturating_add(plan.need);
+        if need > MAX_ALLOC {
+            return Err(DecodeError::TooLarge { width: plan.width, height: plan.height, limit: Limit::Memory { need } });
+        }
+        Ok(plan)
+    };
+    // PNG and GIF say their size in their first bytes: checked before any decoder reads further
+    // (a header-only bomb is refused for its size, not for its missing pixels).
+    let mut head = Vec::with_capacity(32);
+    (&mut reader).take(32).read_to_end(&mut head).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    if let Some(plan) = header_plan(format, &head)? {
+        memory(plan)?;
+    }
+    let mut plan = None;
+    if format == ImageFormat::Jpeg {
+        // JPEG decoders fill missing scan data with grey rather than failing: check explicitly.
+        reader.seek(SeekFrom::Start(len.saturating_sub(4096))).map_err(io)?;
+        let mut tail = Vec::with_capacity(4096);
+        (&mut reader).take(4096).read_to_end(&mut tail).map_err(io)?;
+        if !jpeg_has_end(&tail) {
+            return Err(DecodeError::Truncated("JPEG"));
+        }
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+        plan = probe_jpeg(&mut reader)?;
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    }
+    let plan = match plan {
+        Some(plan) => plan,
+        None => {
+            match generic_plan(&mut reader, format)? {
+                Ok(plan) => plan,
+                Err(image::ImageError::Limits(_)) => {
+                    // Over a side, or metadata over its limit. PNG's and GIF's sides were checked
+                    // above; the other formats' headers are small: read the size without limits.
+                    if !matches!(format, ImageFormat::Png | ImageFormat::Gif) {
+                        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+                        let (width, height) = ImageReader::with_format(&mut reader, format).into_dimensions().map_err(corrupt)?;
+                        check_size(width, height)?;
+                    }
+                    return Err(DecodeError::MetadataTooLarge(format_name(format)));
+                }
+                Err(e) => return Err(corrupt(e)),
+            }
+        }
+    };
+    memory(plan)
+}
+
+/// The plan from `image`'s decoder of `format`, reading the header (and the metadata before the
+/// pixels, at most [`MAX_METADATA`] of it); the decoder's own error when it fails.
+fn generic_plan<R: BufRead + Seek>(reader: &mut R, format: ImageFormat) -> Result<Result<Plan, image::ImageError>, DecodeError> {
+    let mut image_reader = ImageReader::with_format(reader, format);
+    let mut limits = Limits::no_limits();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_METADATA);
+    image_reader.limits(limits);
+    let mut decoder = match image_reader.into_decoder() {
+        Ok(decoder) => decoder,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (width, height) = decoder.dimensions();
+    check_size(width, height)?;
+    let pixels = u64::from(width) * u64::from(height);
+    let decoded = decoder.total_bytes();
+    let converted = if matches!(decoder.color_type(), ColorType::Rgb8 | ColorType::Rgba8) { 0 } else { pixels * 4 };
+    let turned = if decoder.orientation().is_ok_and(turns) { decoded } else { 0 };
+    // A GIF's first frame is decoded into its own buffer, then placed on the screen.
+    let frame = if format == ImageFormat::Gif { decoded } else { 0 };
+    Ok(Ok(Plan { width, height, need: decoded + converted + turned + frame }))
+}
+
+/// The plan a PNG's IHDR or a GIF's screen descriptor implies (before orientation, which only a
+/// decoder reads), its size checked; `None` for other formats.
+fn header_plan(format: ImageFormat, head: &[u8]) -> Result<Option<Plan>, DecodeError> {
+    let be = |i: usize| u32::from_be_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    let (width, height, need_per_pixel) = match format {
+        ImageFormat::Png if head.len() >= 26 && &head[12..16] == b"IHDR" => {
+            let (depth, colour) = (head[24], head[25]);
+            // What `image` decodes to (palettes expanded, possibly with alpha), and an 8-bit
+            // RGB(A) copy unless that is what it decoded to.
+            let samples: u64 = match colour {
+                0 => 1,
+                2 => 3,
+                4 => 2,
+                _ => 4,
+            };
+            let decoded = samples * if depth == 16 { 2 } else { 1 };
+            let copy = if depth == 8 && matches!(colour, 2 | 6) { 0 } else { 4 };
+            (be(16), be(20), decoded + copy)
+        }
+        // The screen, and the first frame's own buffer.
+        ImageFormat::Gif if head.len() >= 10 => {
+            let le = |i: usize| u32::from(u16::from_le_bytes([head[i], head[i + 1]]));
+            (le(6), le(8), 8)
+        }
+        _ => return Ok(None),
+    };
+    check_size(width, height)?;
+    Ok(Some(Plan { width, height, need: u64::from(width) * u64::from(height) * need_per_pixel }))
+}
+
+/// A JPEG's plan from its header (`jpeg-decoder` reads headers without the scan data); `None`
+/// when that decoder cannot read it (the generic path then asks `image`'s decoder).
+fn probe_jpeg<R: Read>(reader: R) -> Result<Option<Plan>, DecodeError> {
+    use jpeg_decoder::PixelFormat;
+    let mut decoder = jpeg_decoder::Decoder::new(reader);
+    if decoder.read_info().is_err() {
+        return Ok(None);
+    }
+    let Some(info) = decoder.info() else { return Ok(None) };
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    check_size(width, height)?;
+    let pixels = u64::from(width) * u64::from(height);
+    // `image` decodes to 8-bit RGB (CMYK converted; through a 4-byte buffer), or grey then RGB.
+    let decoded = match info.pixel_format {
+        PixelFormat::L8 | PixelFormat::L16 => pixels * 4,
+        PixelFormat::RGB24 => pixels * 3,
+        PixelFormat::CMYK32 => pixels * 7,
+    };
+    let orientation = decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    let turned = if turns(orientation) { pixels * 3 } else { 0 };
+    Ok(Some(Plan { width, height, need: decoded + turned }))
+}
+
+/// Decodes an in-memory file. GIF and other animations yield their first frame. Every limit is
+/// checked from the header first ([`probe`]); the decoders may then allocate no more than planned
+/// (plus [`MAX_METADATA`]).
+pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let format = sniff(bytes)?;
+    let plan = probe(Cursor::new(bytes), format, bytes.len() as u64)?;
+    decode_planned(bytes, format, plan)
+}
+
+fn decode_planned(bytes: &[u8], format: ImageFormat, plan: Plan) -> Result<Decoded, DecodeError> {
+    let corrupt = |source| DecodeError::Corrupt { format: format_name(format), source };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(plan.need + MAX_METADATA);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    check_size(width, height)?;
+    debug_assert_eq!((width, height), (plan.width, plan.height), "the decoder read the header the probe read");
     let orientation = decoder.orientation().map_err(corrupt)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, format, bytes))?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
     let image = match image {
         DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
@@ -143,15 +432,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 /// domain (the largest factor that keeps the decoded long side above `min_side`), several times
 /// faster than a full decode; `width()`/`height()` still give the full size. Everything else, and
 /// any JPEG the reduced decoder does not handle (CMYK, lossless, 12-bit, damaged data), is decoded
-/// as [`decode`] does, with the same errors.
+/// as [`decode`] does, with the same errors. The limits are those of [`decode`] (the full decode
+/// may run), checked from the header first.
 pub fn decode_reduced(bytes: &[u8], min_side: u32) -> Result<Decoded, DecodeError> {
-    if sniff(bytes)? == ImageFormat::Jpeg
-        && jpeg_has_end(bytes)
+    let format = sniff(bytes)?;
+    let plan = probe(Cursor::new(bytes), format, bytes.len() as u64)?;
+    if format == ImageFormat::Jpeg
         && let Some(decoded) = decode_jpeg_reduced(bytes, min_side)
     {
         return Ok(decoded);
     }
-    decode(bytes)
+    decode_planned(bytes, format, plan)
 }
 
 /// The divisor (2, 4 or 8) for a picture with long side `long`, or `None` if it is not larger
@@ -233,15 +524,6 @@ fn jpeg_structure_ends(bytes: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// Maps limit errors to `TooLarge` (with the claimed size when the header can be read cheaply).
-fn classify(e: image::ImageError, format: ImageFormat, bytes: &[u8]) -> DecodeError {
-    if let image::ImageError::Limits(_) = e {
-        let (width, height) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().unwrap_or((0, 0));
-        return DecodeError::TooLarge { width, height };
-    }
-    DecodeError::Corrupt { format: format_name(format), source: e }
 }
 
 #[cfg(test)]
@@ -425,6 +707,89 @@ mod tests {
         let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         huge[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]); // 65535 x 65535
         assert!(matches!(decode_reduced(&huge, 1024), Err(DecodeError::TooLarge { .. })));
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG that is only a header claiming `w` x `h` pixels of `depth` bits and `colour` type.
+    fn png_header(w: u32, h: u32, depth: u8, colour: u8) -> Vec<u8> {
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend(w.to_be_bytes());
+        ihdr.extend(h.to_be_bytes());
+        ihdr.extend([depth, colour, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend(13u32.to_be_bytes());
+        out.extend(&ihdr);
+        out.extend(crc32(&ihdr).to_be_bytes());
+        out.extend(0u32.to_be_bytes());
+        out.extend(b"IEND");
+        out.extend(crc32(b"IEND").to_be_bytes());
+        out
+    }
+
+    /// Issue "look closer": a 16000x14464 picture was refused with "limit 16384 px per side".
+    #[test]
+    fn too_large_names_the_limit_that_was_exceeded() {
+        let message = |bytes: Vec<u8>| decode(&bytes).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            message(png_header(16_000, 14_464, 8, 6)),
+            "image too large (16000x14464; 231 million pixels, limit 167 million pixels)"
+        );
+        assert_eq!(message(png_header(20_000, 100, 8, 6)), "image too large (20000x100; limit 16384 px per side)");
+        // Within both, but 16-bit RGBA (8 bytes a pixel, then an 8-bit copy): the memory limit.
+        let deep = message(png_header(12_000, 9_000, 16, 6));
+        assert!(deep.starts_with("image too large (12000x9000; decoding it needs 1236 MiB of memory, limit 640 MiB)"), "{deep}");
+        // The same picture in 8-bit RGB is within every limit: the header passes, the (absent)
+        // pixel data is what fails.
+        assert!(message(png_header(12_000, 9_000, 8, 2)).contains("IDAT or fdAT chunk is missing"));
+    }
+
+    /// A 35-byte GIF whose logical screen is `w` x `h`, with one 1x1 frame.
+    fn screen_gif(w: u16, h: u16) -> Vec<u8> {
+        let mut b = b"GIF89a".to_vec();
+        b.extend(w.to_le_bytes());
+        b.extend(h.to_le_bytes());
+        b.extend([0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, b';']);
+        b
+    }
+
+    /// A 35-byte GIF claiming a 16384x10000 screen took 1.3 GB to decode: refused from its header.
+    #[test]
+    fn a_huge_gif_screen_is_refused_before_allocation() {
+        let e = decode(&screen_gif(16_384, 10_000)).err().expect("refused");
+        assert!(matches!(e, DecodeError::TooLarge { limit: Limit::Memory { .. }, .. }), "{e:?}");
+        assert_eq!(e.to_string(), "image too large (16384x10000; decoding it needs 1250 MiB of memory, limit 640 MiB)");
+        let small = decode(&screen_gif(300, 200)).unwrap();
+        assert_eq!((small.width(), small.height()), (300, 200));
+        let plan = probe(Cursor::new(screen_gif(300, 200)), ImageFormat::Gif, 35).unwrap();
+        assert_eq!(plan.need, 300 * 200 * 4 * 2, "the screen and the frame buffer");
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_is_refused_without_being_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        for (path, kind) in [(fifo.as_path(), "a FIFO"), (Path::new("/dev/zero"), "a device"), (dir.path(), "a folder")] {
+            match read_file(path) {
+                Err(ReadError::Refused(e)) => {
+                    assert_eq!(e.to_string(), format!("not a regular file ({kind}); Kindred reads images from regular files only"))
+                }
+                other => panic!("{}: {:?}", path.display(), other.map(|b| b.len())),
+            }
+        }
+        let big = dir.path().join("big.jpg");
+        std::fs::File::create(&big).unwrap().set_len(MAX_FILE + 1).unwrap();
+        assert!(matches!(read_file(&big), Err(ReadError::Refused(DecodeError::FileTooLarge { size })) if size == MAX_FILE + 1));
     }
 
     #[test]

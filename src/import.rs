@@ -3,16 +3,17 @@
 //! resumes because unchanged files (same size and mtime) are skipped.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, bounded};
 use serde::Serialize;
 
 use crate::catalog::{ArtworkId, Catalog, FileState, NewArtwork, Status, Writer};
-use crate::decode::{self, DecodeError};
+use crate::decode::{self, DecodeError, ReadError};
 use crate::embed::LazyEmbedder;
 use crate::error::{IoContext, Result};
 use crate::model::ModelId;
@@ -335,17 +336,18 @@ fn spawn_workers<'s>(
     cancel: &'s AtomicBool,
 ) -> Receiver<Outcome> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let budget = std::sync::Arc::new(Budget::new(decode::MAX_ALLOC));
     let (tx, rx) = bounded(BATCH * 2);
     let next = std::sync::Arc::new(AtomicUsize::new(0));
     let todo = std::sync::Arc::new(todo.into_iter().map(|c| std::sync::Mutex::new(Some(c))).collect::<Vec<_>>());
     for _ in 0..threads {
-        let (tx, next, todo) = (tx.clone(), next.clone(), todo.clone());
+        let (tx, next, todo, budget) = (tx.clone(), next.clone(), todo.clone(), budget.clone());
         scope.spawn(move || {
             while !cancel.load(Ordering::Relaxed) {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(slot) = todo.get(i) else { break };
                 let Some(file) = slot.lock().ok().and_then(|mut s| s.take()) else { continue };
-                if tx.send(process(file, by_hash)).is_err() {
+                if tx.send(process(file, by_hash, &budget)).is_err() {
                     break;
                 }
             }
@@ -354,13 +356,98 @@ fn spawn_workers<'s>(
     rx
 }
 
-/// Reads, hashes, sniffs, decodes and prepares one file.
-fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outcome {
-    let bytes = match read_image_file(&file.path) {
-        Ok(Some(b)) => b,
-        Ok(None) => return Outcome::Skipped,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::Vanished { file },
-        Err(e) => return Outcome::Failed { error: format!("cannot read: {e}"), file, retry: true },
+/// The memory the decode workers of one import may hold at once for the files they decode (file
+/// bytes, pixels, the copies made on the way): [`decode::MAX_ALLOC`], one image's limit, shared.
+/// A worker reserves what the header says its file needs ([`decode::probe`]) before reading it,
+/// and waits while the others hold too much: however many workers and whatever the files, the
+/// decoders never hold more than the budget.
+struct Budget {
+    total: u64,
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+/// Bytes held from a [`Budget`] until dropped.
+struct Reservation<'a> {
+    budget: &'a Budget,
+    bytes: u64,
+}
+
+impl Budget {
+    fn new(total: u64) -> Self {
+        Self { total, used: Mutex::new(0), freed: Condvar::new() }
+    }
+
+    /// Waits until `bytes` fit beside what the other workers hold (at once if they hold nothing),
+    /// then holds them.
+    fn reserve(&self, bytes: u64) -> Reservation<'_> {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while *used > 0 && *used + bytes > self.total {
+            used = self.freed.wait(used).unwrap_or_else(PoisonError::into_inner);
+        }
+        *used += bytes;
+        Reservation { budget: self, bytes }
+    }
+
+    #[cfg(test)]
+    fn used(&self) -> u64 {
+        *self.used.lock().unwrap()
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(PoisonError::into_inner);
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// Reads, hashes, sniffs, decodes and prepares one file. Only a regular file is opened; one named
+/// or sniffed as an image is checked from its size and header against the limits, then read
+/// whole (never more than [`decode::MAX_FILE`]) and decoded while its memory is reserved from
+/// `budget`.
+fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>, budget: &Budget) -> Outcome {
+    let read_failed = |file, e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Outcome::Vanished { file },
+        _ => Outcome::Failed { error: format!("cannot read: {e}"), file, retry: true },
+    };
+    let refused = |file, e: DecodeError| Outcome::Failed { error: e.to_string(), file, retry: false };
+    let (mut f, len) = match decode::open_file(&file.path) {
+        Ok(opened) => opened,
+        Err(ReadError::Io(e)) => return read_failed(file, e),
+        Err(ReadError::Refused(e)) => return refused(file, e),
+    };
+    let mut head = [0u8; 64];
+    let n = match read_up_to(&mut f, &mut head) {
+        Ok(n) => n,
+        Err(e) => return read_failed(file, e),
+    };
+    let named_image =
+        file.path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    let format = match decode::sniff(&head[..n]) {
+        Ok(format) => format,
+        Err(_) if !named_image => return Outcome::Skipped,
+        Err(e) => return refused(file, e),
+    };
+    if len > decode::MAX_FILE {
+        return refused(file, DecodeError::FileTooLarge { size: len });
+    }
+    if let Err(e) = f.seek(SeekFrom::Start(0)) {
+        return read_failed(file, e);
+    }
+    let plan = match decode::probe(BufReader::new(&mut f), format, len) {
+        Ok(plan) => plan,
+        Err(e) => return refused(file, e),
+    };
+    let _held = budget.reserve(len + plan.need);
+    if let Err(e) = f.seek(SeekFrom::Start(0)) {
+        return read_failed(file, e);
+    }
+    let bytes = match decode::read_rest(&mut f, len, Vec::new()) {
+        Ok(bytes) => bytes,
+        Err(ReadError::Io(e)) => return read_failed(file, e),
+        Err(ReadError::Refused(e)) => return refused(file, e),
     };
     let hash = *blake3::hash(&bytes).as_bytes();
     if let Some(sources) = by_hash.get(&hash) {
@@ -371,23 +458,8 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>) -> Outc
             let format = decode::format_name(decoded.format);
             Outcome::Prepared { file, hash, format, prepared: Box::new(preprocess::prepare(decoded, true)) }
         }
-        Err(e) => Outcome::Failed { error: e.to_string(), file, retry: false },
+        Err(e) => refused(file, e),
     }
-}
-
-/// Reads a file whose content or name says it is an image; `None` for other files.
-fn read_image_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    let mut f = std::fs::File::open(path)?;
-    let mut head = [0u8; 64];
-    let n = read_up_to(&mut f, &mut head)?;
-    let named_image =
-        path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    if !named_image && matches!(decode::sniff(&head[..n]), Err(DecodeError::Empty | DecodeError::NotAnImage)) {
-        return Ok(None);
-    }
-    let mut bytes = head[..n].to_vec();
-    f.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
 }
 
 fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -490,13 +562,62 @@ fn count_stored(file: &Candidate, summary: &mut ImportSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileExt;
 
     #[test]
     fn a_file_gone_before_reading_is_vanished_not_failed() {
         let dir = tempfile::tempdir().unwrap();
         let file = Candidate { path: dir.path().join("gone.png"), size: 10, mtime_ns: 1, previous: None };
-        assert!(matches!(process(file, &HashMap::new()), Outcome::Vanished { .. }));
+        let budget = Budget::new(decode::MAX_ALLOC);
+        assert!(matches!(process(file, &HashMap::new(), &budget), Outcome::Vanished { .. }));
         let dir_as_file = Candidate { path: dir.path().to_path_buf(), size: 10, mtime_ns: 1, previous: None };
-        assert!(matches!(process(dir_as_file, &HashMap::new()), Outcome::Failed { .. }));
+        assert!(matches!(process(dir_as_file, &HashMap::new(), &budget), Outcome::Failed { .. }));
+    }
+
+    /// Workers never hold more than the budget together: a reservation that does not fit waits
+    /// for others to be released; one alone always proceeds.
+    #[test]
+    fn the_budget_is_shared_between_workers() {
+        let budget = Budget::new(100);
+        let peak = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for i in 0..8u64 {
+                let (budget, peak) = (&budget, &peak);
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        let _held = budget.reserve(30 + i * 5);
+                        peak.fetch_max(budget.used() as usize, Ordering::SeqCst);
+                        std::thread::yield_now();
+                    }
+                });
+            }
+        });
+        let peak = peak.load(Ordering::SeqCst);
+        assert!((60..=100).contains(&peak), "peak {peak}");
+        assert_eq!(budget.used(), 0);
+        let alone = budget.reserve(150);
+        assert_eq!(budget.used(), 150, "a reservation alone is never refused (the probe caps it)");
+        drop(alone);
+    }
+
+    /// A FIFO named like an image is refused without opening it (opening would block), a file
+    /// over the size limit is refused from its size, before reading; neither is retried.
+    #[test]
+    fn a_fifo_and_a_huge_file_are_refused_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let huge = dir.path().join("huge.jpg");
+        let f = std::fs::File::create(&huge).unwrap();
+        f.write_all_at(&[0xFF, 0xD8, 0xFF, 0xE0], 0).unwrap();
+        f.set_len(decode::MAX_FILE + 1).unwrap();
+        let budget = Budget::new(decode::MAX_ALLOC);
+        for (path, reason) in [(fifo, "not a regular file (a FIFO)"), (huge, "file too large")] {
+            let file = Candidate { path, size: 0, mtime_ns: 1, previous: None };
+            match process(file, &HashMap::new(), &budget) {
+                Outcome::Failed { error, retry, .. } => assert!(error.contains(reason) && !retry, "{error}"),
+                _ => panic!("refused"),
+            }
+        }
     }
 }

@@ -192,6 +192,8 @@ impl Library {
     }
 
     /// Searches with a library artwork, an image file, or several images blended into one query.
+    /// At most `k` hits, and never more than the library holds (`k` is capped before anything is
+    /// allocated from it).
     pub fn search(&mut self, query: &Query, weights: &Weights, k: usize) -> Result<SearchResults> {
         weights.validate()?;
         let resolved = self.query_features(query)?;
@@ -262,7 +264,10 @@ impl Library {
                 {
                     return Ok((f.clone(), in_library));
                 }
-                let features = search::file_features(&abs, self.embedder.get()?)?;
+                // Read (a regular file of bounded size) before the model is loaded: a FIFO or a
+                // device is refused at once.
+                let bytes = search::read_query_file(&abs)?;
+                let features = search::features_of(&abs, &bytes, self.embedder.get()?)?;
                 self.last_query = Some((abs, size, mtime_ns, features.clone()));
                 Ok((features, in_library))
             }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::query::Query;
 
-use crate::error::{Error, IoContext, Result};
+use crate::decode::{self, ReadError};
+use crate::error::{Error, Result};
 use serde::Serialize;
 
 use crate::aspect::{Aspect, Weights};
@@ -33,16 +34,31 @@ pub struct Hit {
     pub missing: bool,
 }
 
+/// Reads an image file given as a query: a regular file of at most [`crate::decode::MAX_FILE`]
+/// bytes. A FIFO or a device (`/dev/zero`) is refused at once, with the reason, never read.
+pub fn read_query_file(path: &Path) -> Result<Vec<u8>> {
+    decode::read_file(path).map_err(|e| match e {
+        ReadError::Io(e) => Error::io("cannot read", path, e),
+        ReadError::Refused(e) => Error::decode(path, e),
+    })
+}
+
 /// Computes the features of an image file with the model (for queries from outside the library).
 pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
-    let bytes = std::fs::read(path).on_path("cannot read", path)?;
-    let decoded = preprocess::decode_for_prepare(&bytes).map_err(|e| Error::decode(path, e))?;
+    let bytes = read_query_file(path)?;
+    features_of(path, &bytes, embedder)
+}
+
+/// Computes the features of the image file `path` whose content is `bytes` with the model.
+pub fn features_of(path: &Path, bytes: &[u8], embedder: &mut Embedder) -> Result<ArtworkFeatures> {
+    let decoded = preprocess::decode_for_prepare(bytes).map_err(|e| Error::decode(path, e))?;
     let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().ok_or_else(|| Error::Model("the model returned no vectors".into()))?;
     Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })
 }
 
-/// Finds the `k` artworks most similar to `query`, excluding `exclude` (the query's own artworks).
+/// Finds the `k` artworks most similar to `query`, excluding `exclude` (the query's own artworks);
+/// `k` is capped at the number of artworks indexed.
 pub fn nearest(
     catalog: &Catalog,
     model: &ModelId,
@@ -54,11 +70,14 @@ pub fn nearest(
 ) -> Result<Vec<Hit>> {
     weights.validate()?;
     let weights = &weights.normalised();
+    // Never more results than artworks: `k` comes from the user (`--top`), and nothing is
+    // reserved from it before it is capped.
+    let k = k.min(indexes.len());
     if k == 0 {
         return Ok(Vec::new());
     }
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
-    let per_aspect = (k * 5).max(50) + exclude.len();
+    let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
     let mut candidates = BTreeSet::new();
     for aspect in weights.active() {
         for n in indexes.get(aspect).search(query.get(aspect), per_aspect)? {

@@ -355,7 +355,9 @@ impl VectorIndex for HnswIndex {
 
     fn search(&self, query: &[f32], k: usize) -> Result<Vec<Neighbour>> {
         check_dim(self.dim, query)?;
-        if k == 0 || self.inner.size() == 0 {
+        // usearch reserves room for `k` results: never more than the index holds.
+        let k = k.min(self.inner.size());
+        if k == 0 {
             return Ok(Vec::new());
         }
         let query = self.prepared(query);
