@@ -764,7 +764,7 @@ fn a_large_jpeg_is_reduced_to_the_screen_not_to_the_thumbnail() {
     copy_into(&sample_files()[..2], &art);
     let dir = tmp.path().join("lib");
     let mut lib = open(&dir, LibraryOptions::default());
-    assert_eq!(import(&mut lib, &[art.clone()]).added, 3);
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 3);
     drop(lib);
 
     let mut h = harness(&dir);

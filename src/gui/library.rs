@@ -11,7 +11,7 @@ use super::action::Action;
 use super::app::file_name;
 use super::frame::Frame;
 use super::lightbox::Source;
-use super::results::{GridNav, folder_name};
+use super::results::{GridNav, Layout, folder_name};
 use super::tile::{TileText, tile};
 use super::trail::TrailEntry;
 use super::worker::ThumbKey;
@@ -135,7 +135,8 @@ impl LibraryGrid {
         self.refresh();
         let Self { artworks, nav, shown, .. } = self;
         let list = artworks.as_deref().unwrap_or_default();
-        nav.show(ui, "library-grid", shown.len(), side, 2, 0.0, frame, |ui, i, selected, frame| {
+        let layout = Layout { id_salt: "library-grid", n: shown.len(), side, caption_lines: 2, footer: 0.0 };
+        nav.show(ui, layout, frame, |ui, i, selected, frame| {
             let a = &list[shown[i]];
             let tex = frame.thumb(&ThumbKey::Artwork(a.id));
             let name = file_name(&a.path);

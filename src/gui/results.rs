@@ -35,6 +35,20 @@ pub enum Step {
     PageDown,
 }
 
+/// What a grid draws: how many tiles, how large, and the room kept below it.
+pub(super) struct Layout<'a> {
+    /// Names the grid's scroll area.
+    pub id_salt: &'a str,
+    /// Number of tiles.
+    pub n: usize,
+    /// Tile side in points.
+    pub side: f32,
+    /// Caption lines under each tile.
+    pub caption_lines: usize,
+    /// Height kept below the grid (a "Show more" button).
+    pub footer: f32,
+}
+
 /// Selection and scroll position of a grid of tiles.
 #[derive(Debug)]
 pub struct GridNav {
@@ -109,18 +123,16 @@ impl GridNav {
         self.first_in_view
     }
 
-    /// Draws `n` tiles as a virtualised grid; `draw_tile(ui, i, selected, frame)` draws tile `i`.
+    /// Draws `layout.n` tiles as a virtualised grid; `draw_tile(ui, i, selected, frame)` draws
+    /// tile `i`.
     pub(super) fn show(
         &mut self,
         ui: &mut egui::Ui,
-        id_salt: &str,
-        n: usize,
-        side: f32,
-        caption_lines: usize,
-        footer: f32,
+        layout: Layout<'_>,
         frame: &mut Frame,
         mut draw_tile: impl FnMut(&mut egui::Ui, usize, bool, &mut Frame),
     ) {
+        let Layout { id_salt, n, side, caption_lines, footer } = layout;
         let (cols, rows) = grid_shape(ui, side, n);
         let row_h = side + caption_height(ui, caption_lines);
         let row_step = row_h + ui.spacing().item_spacing.y;
@@ -176,7 +188,8 @@ pub(super) fn folder_name(path: &Path) -> String {
 /// `more`: there may be more results than shown (a "Show more" button follows them).
 pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, hits: &[Hit], side: f32, more: bool, frame: &mut Frame) {
     let footer = if more { ui.spacing().interact_size.y + 2.0 * ui.spacing().item_spacing.y } else { 0.0 };
-    nav.show(ui, "results", hits.len(), side, 2, footer, frame, |ui, i, selected, frame| {
+    let layout = Layout { id_salt: "results", n: hits.len(), side, caption_lines: 2, footer };
+    nav.show(ui, layout, frame, |ui, i, selected, frame| {
         let hit = &hits[i];
         let tex = frame.thumb(&ThumbKey::Artwork(hit.id));
         let name = file_name(&hit.path);

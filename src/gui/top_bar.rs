@@ -18,10 +18,8 @@ pub(super) fn show(
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
-        if in_query {
-            if ui.button("Back").on_hover_text("Back (Backspace, Alt+Left)").clicked() {
-                frame.act(Action::Back);
-            }
+        if in_query && ui.button("Back").on_hover_text("Back (Backspace, Alt+Left)").clicked() {
+            frame.act(Action::Back);
         }
         if (in_query || can_forward)
             && ui.add_enabled(can_forward, egui::Button::new("Forward")).on_hover_text("Forward again (Alt+Right)").clicked()
