@@ -72,6 +72,30 @@ fn click_button(h: &mut Harness<'_, KindredApp>, prefix: &str) {
     h.step();
 }
 
+/// Double-clicks the button whose accessible label starts with `prefix`.
+#[track_caller]
+fn double_click(h: &mut Harness<'_, KindredApp>, prefix: &str) {
+    let pos = h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(prefix))).rect().center();
+    double_click_at(h, pos);
+}
+
+/// Two clicks at `pos` in one frame: kittest's `click()` runs a frame per event, a quarter of a
+/// second each, too slow for egui's 0.3 s double click.
+fn double_click_at(h: &mut Harness<'_, KindredApp>, pos: egui::Pos2) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    for pressed in [true, false, true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.step();
+    h.step();
+    h.step();
+}
+
 /// The displayed results: (label of the tile) in rank order, e.g. "result 1: a.png, score 0.87".
 fn result_labels(h: &Harness<'_, KindredApp>) -> Vec<String> {
     let mut labels = buttons(h, "result ");
@@ -99,11 +123,11 @@ fn drop_file(h: &mut Harness<'_, KindredApp>, path: &Path) {
     h.step();
 }
 
-/// Clicks the library artwork named `file` once the grid shows it, then waits for its results.
+/// Double-clicks the library artwork named `file` once the grid shows it, then waits for its results.
 fn query_artwork(h: &mut Harness<'_, KindredApp>, file: &str) {
     let button = format!("artwork: {file}");
     wait_until(h, "the library grid", |h| has_button(h, &button));
-    click_button(h, &button);
+    double_click(h, &button);
     wait_results(h);
 }
 
@@ -131,11 +155,16 @@ fn dropped_near_duplicate_finds_its_original_first() {
 
     let mut h = harness(&dir);
     wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(12) && has_button(h, "artwork: "));
-    // Status bar: count, model, runtime, index.
-    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("index exact").is_some());
-    h.get_by_label("12 artworks");
-    h.get_by_label_contains("model efficientnet");
+    // Status bar: the count, in words; model, runtime and index in Library info.
+    wait_until(&mut h, "the status bar", |h| h.query_by_label("12 artworks").is_some());
+    click_button(&mut h, "Library info");
+    wait_until(&mut h, "Library info", |h| h.query_by_label_contains("exact · 12 vectors · ").is_some());
+    h.get_by_label_contains("efficientnet");
     h.get_by_label_contains("ONNX Runtime 1.");
+    assert!(h.query_by_label_contains("No such file").is_none(), "a first build is not reported as an error");
+    wait_until(&mut h, "the list of problems", |h| h.query_by_label("Every file could be read.").is_some());
+    click_button(&mut h, "Library info");
+    assert!(h.query_by_label("Every file could be read.").is_none(), "closed again");
     // While a file hovers over the window, the overlay says what a drop does.
     assert!(h.query_by_label("Drop to find kindred works").is_none());
     h.input_mut().hovered_files.push(egui::HoveredFile { path: Some(copy.clone()), mime: String::new() });
@@ -162,9 +191,9 @@ fn clicking_a_result_hops_and_back_returns() {
     assert_eq!(h.state().trail().len(), 1);
     let first_results = result_labels(&h);
 
-    // Hop by clicking the second result.
+    // Hop by double-clicking the second result.
     let second = h.state().hits().unwrap()[1].path.clone();
-    click_button(&mut h, "result 2: ");
+    double_click(&mut h, "result 2: ");
     assert_eq!(h.state().trail().len(), 2, "a hop pushes the trail");
     assert_eq!(h.state().trail()[1].name, name(&second));
     wait_results(&mut h);
@@ -277,7 +306,7 @@ fn dropped_folder_imports_with_errors_listed_and_grid_refreshes() {
     wait_until(&mut h, "the import to finish and the grid to refresh", |h| {
         !h.state().importing() && h.state().artwork_count() == Some(6) && buttons(h, "artwork: ").len() == 6
     });
-    assert!(h.query_by_label("Import a folder…").is_none(), "the empty state is gone");
+    assert!(h.query_by_label("Welcome to Kindred").is_none(), "the empty state is gone");
     h.get_by_label_contains("Import finished: 6 added, 0 updated, 0 unchanged, 0 moved, 0 missing, 4 failed");
     assert!(h.query_by_label_contains("broken.png").is_none(), "problems are folded until asked for");
     h.get_by_label("4 problems").click();
@@ -292,6 +321,19 @@ fn dropped_folder_imports_with_errors_listed_and_grid_refreshes() {
     }
     // Thumbnails of the visible tiles are decoded on the worker and become textures.
     wait_until(&mut h, "thumbnails", |h| h.state().thumbnails_cached() >= 6);
+
+    // Closed, the summary's problems stay reviewable: the status bar and Library info list them.
+    h.get_by_label("Close").click();
+    h.step();
+    h.step();
+    assert!(h.state().last_import().is_none());
+    wait_until(&mut h, "the status bar", |h| h.query_by_label("4 couldn't be read").is_some());
+    h.get_by_label("4 couldn't be read").click();
+    wait_until(&mut h, "the problems in Library info", |h| h.query_by_label_contains("/broken.png").is_some());
+    for (file, reason) in expected {
+        assert!(h.query_by_label_contains(&format!("/{file}")).is_some(), "{file} is listed");
+        assert!(h.query_by_label_contains(reason).is_some(), "the reason \"{reason}\" for {file} is shown");
+    }
 }
 
 /// Settings storage in memory.
@@ -429,6 +471,10 @@ fn a_pasted_image_becomes_the_query() {
     h.input_mut().events.push(egui::Event::PasteImage(Arc::new(color)));
     h.step();
     assert_eq!(h.state().trail().len(), 1, "the pasted image becomes the query");
+    // Kept in the library's own folder, named by the time it was pasted.
+    let kept = h.state().trail()[0].path.clone();
+    assert_eq!(kept.parent(), Some(dir.join("pasted").as_path()), "{}", kept.display());
+    assert!(h.state().trail()[0].name.starts_with("Pasted image (") && kept.is_file(), "{}", kept.display());
     wait_results(&mut h);
     let labels = result_labels(&h);
     assert!(labels[0].starts_with(&format!("result 1: {}, score ", name(original))), "results: {labels:?}");
@@ -436,6 +482,12 @@ fn a_pasted_image_becomes_the_query() {
     // A pasted file path works too.
     h.input_mut().events.push(egui::Event::Paste(files[7].display().to_string()));
     h.step();
+    assert_eq!(h.state().trail().len(), 2);
+    // A pasted path to nothing says so.
+    h.input_mut().events.push(egui::Event::Paste("/no/such/picture.png".into()));
+    h.step();
+    h.step();
+    assert_eq!(h.state().banner(), Some("Nothing to paste: there is no file or folder at /no/such/picture.png."));
     assert_eq!(h.state().trail().len(), 2);
 }
 
@@ -459,7 +511,10 @@ fn a_damaged_index_is_rebuilt_and_the_app_says_so_once() {
     let banner = h.state().banner().unwrap().to_owned();
     assert!(banner.starts_with("Search index rebuilt from the catalog") && banner.contains("shape.usearch is damaged"), "{banner}");
     h.get_by_label_contains("Search index rebuilt from the catalog");
-    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("index hnsw (rebuilt").is_some());
+    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("Library info").is_some());
+    click_button(&mut h, "Library info");
+    wait_until(&mut h, "Library info", |h| h.query_by_label_contains("hnsw · 12 vectors · rebuilt: ").is_some());
+    click_button(&mut h, "Library info");
 
     // Searching works on the rebuilt index, and the notice is not repeated.
     h.get_by_label("Dismiss").click();
@@ -473,7 +528,9 @@ fn a_damaged_index_is_rebuilt_and_the_app_says_so_once() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 1000.0))
         .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::with_options(&dir, hnsw));
-    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("index hnsw (loaded)").is_some());
+    wait_until(&mut h, "the status bar", |h| h.query_by_label_contains("Library info").is_some());
+    click_button(&mut h, "Library info");
+    wait_until(&mut h, "Library info", |h| h.query_by_label_contains("hnsw · 12 vectors · loaded").is_some());
     assert!(h.state().banner().is_none(), "{:?}", h.state().banner());
 }
 
@@ -524,7 +581,527 @@ fn a_read_only_library_says_so_refuses_imports_and_keeps_searching() {
     let banner = h.state().banner().unwrap().to_owned();
     assert!(banner.contains("read-only") && banner.contains("cannot import"), "{banner}");
     assert_eq!(h.state().artwork_count(), Some(12));
-    click_button(&mut h, "result 1: ");
+    double_click(&mut h, "result 1: ");
     wait_results(&mut h);
     assert_eq!(h.state().trail().len(), 2, "hopped to a result");
+}
+
+// ---- Look closer: the lightbox, select vs hop, the detail panel, copying ----
+
+use kindred::gui::action::Copied;
+use kindred::gui::lightbox::{Lightbox, Zoom};
+
+/// The open lightbox (fails if it is closed).
+#[track_caller]
+fn lightbox<'h>(h: &'h Harness<'_, KindredApp>) -> &'h Lightbox {
+    h.state().lightbox().expect("the lightbox is open")
+}
+
+/// Waits for the lightbox's decoded image.
+#[track_caller]
+fn wait_full_image(h: &mut Harness<'_, KindredApp>) {
+    wait_until(h, "the lightbox's image", |h| h.state().lightbox().is_some_and(|l| l.texture_size().is_some()));
+}
+
+/// A mouse-wheel turn of `dy` points with the pointer at `pos`.
+fn wheel(h: &mut Harness<'_, KindredApp>, pos: egui::Pos2, dy: f32) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.input_mut().events.push(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    h.step();
+}
+
+fn scale(zoom: Zoom) -> f32 {
+    match zoom {
+        Zoom::Scale(s) => s,
+        Zoom::Fit => panic!("expected a zoom, not Fit"),
+    }
+}
+
+#[test]
+fn the_lightbox_opens_at_full_resolution_zooms_pans_steps_and_closes_where_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    query_artwork(&mut h, &name(&files[2]));
+    let hits = h.state().hits().unwrap().to_vec();
+
+    // Space with nothing selected opens nothing; a click selects, Space looks closer.
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert!(h.state().lightbox().is_none());
+    click_button(&mut h, "result 2: ");
+    assert_eq!(h.state().selected(), Some(1));
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert_eq!((lightbox(&h).index(), lightbox(&h).len()), (1, hits.len()), "opened on the results, at the selection");
+    assert_eq!(lightbox(&h).item().path, hits[1].path);
+    wait_full_image(&mut h);
+    let (w, h1) = image::image_dimensions(&hits[1].path).unwrap();
+    let texture = lightbox(&h).texture_size().unwrap();
+    assert_eq!(texture, [w as usize, h1 as usize], "decoded at the file's own resolution");
+    assert!(texture[0].max(texture[1]) > kindred::preprocess::THUMB_SIDE as usize, "larger than a thumbnail: {texture:?}");
+    assert_eq!(lightbox(&h).original_size(), Some([w, h1]));
+    let lightbox_label = format!("lightbox: {}", name(&hits[1].path));
+    let centre = h.get_by_label(&lightbox_label).rect().center();
+    assert!(h.query_by_label("Back").is_none(), "the lightbox takes the whole window");
+
+    // The wheel zooms in around the pointer (which moves the image), a pinch zooms further.
+    assert_eq!(lightbox(&h).zoom(), Zoom::Fit);
+    wheel(&mut h, centre + egui::vec2(120.0, 60.0), 200.0);
+    let zoomed = scale(lightbox(&h).zoom());
+    assert!(zoomed > 1.0, "zoomed in from fit: {zoomed}");
+    let pan = lightbox(&h).pan();
+    assert!(pan.x < -1.0 && pan.y < -1.0, "the point under the pointer stays put, so the image moves away from it: {pan:?}");
+    h.input_mut().events.push(egui::Event::PointerMoved(centre));
+    h.input_mut().events.push(egui::Event::Zoom(2.0));
+    h.step();
+    let pinched = scale(lightbox(&h).zoom());
+    assert!((pinched / zoomed - 2.0).abs() < 0.01, "a pinch of 2 doubles the zoom: {zoomed} → {pinched}");
+    wheel(&mut h, centre, -100_000.0);
+    assert!(scale(lightbox(&h).zoom()) >= 0.02, "zoom is bounded");
+
+    // 100 % and Fit, by button and double-click.
+    h.get_by_label("100 %").click();
+    h.step();
+    h.step();
+    assert_eq!(lightbox(&h).zoom(), Zoom::Scale(1.0));
+    h.get_by_label("Fit").click();
+    h.step();
+    h.step();
+    assert_eq!((lightbox(&h).zoom(), lightbox(&h).pan()), (Zoom::Fit, egui::Vec2::ZERO));
+    let image_centre = h.get_by_label(&lightbox_label).rect().center();
+    double_click_at(&mut h, image_centre);
+    assert_eq!(lightbox(&h).zoom(), Zoom::Scale(1.0), "double-click shows actual pixels");
+
+    // Dragging pans.
+    let before = lightbox(&h).pan();
+    for (i, to) in [centre, centre + egui::vec2(40.0, 10.0), centre + egui::vec2(100.0, 30.0)].into_iter().enumerate() {
+        h.input_mut().events.push(egui::Event::PointerMoved(to));
+        if i == 0 {
+            h.input_mut().events.push(egui::Event::PointerButton {
+                pos: to,
+                button: egui::PointerButton::Primary,
+                pressed: true,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        h.step();
+    }
+    h.input_mut().events.push(egui::Event::PointerButton {
+        pos: centre + egui::vec2(100.0, 30.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    let moved = lightbox(&h).pan() - before;
+    assert!(moved.x > 50.0 && moved.y > 10.0, "dragged by (100, 30), panned by {moved:?}");
+
+    // Left/Right step through the results, each decoded anew; the ends hold.
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(lightbox(&h).index(), 2);
+    assert_eq!(lightbox(&h).item().path, hits[2].path);
+    assert_eq!(lightbox(&h).zoom(), Zoom::Fit, "a new artwork opens fitted");
+    wait_full_image(&mut h);
+    let (w, h2) = image::image_dimensions(&hits[2].path).unwrap();
+    assert_eq!(lightbox(&h).texture_size(), Some([w as usize, h2 as usize]));
+    h.get_by_label(&format!("lightbox: {}", name(&hits[2].path)));
+    for _ in 0..4 {
+        h.key_press(egui::Key::ArrowLeft);
+        h.step();
+    }
+    assert_eq!(lightbox(&h).index(), 0, "held at the first");
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(lightbox(&h).index(), 2, "each press steps once");
+
+    // Esc closes; the grid selects what was looked at last, and the query is where it was.
+    h.key_press(egui::Key::Escape);
+    h.step();
+    assert!(h.state().lightbox().is_none());
+    assert_eq!(h.state().selected(), Some(2));
+    assert_eq!(h.state().trail().len(), 1, "looking never hops");
+
+    // The magnifier on a tile opens it too; Close closes.
+    click_button(&mut h, &format!("look closer: {}", name(&hits[3].path)));
+    assert_eq!(lightbox(&h).index(), 3);
+    click_button(&mut h, "Close");
+    assert!(h.state().lightbox().is_none());
+    assert_eq!(h.state().selected(), Some(3));
+
+    // A double-click on the query image looks at the query alone.
+    double_click(&mut h, "query: ");
+    assert_eq!(lightbox(&h).len(), 1);
+    assert_eq!(lightbox(&h).item().path, std::fs::canonicalize(&files[2]).unwrap());
+    h.key_press(egui::Key::Escape);
+    h.step();
+
+    // Enter in the lightbox finds the kindred of what it shows.
+    click_button(&mut h, &format!("look closer: {}", name(&hits[4].path)));
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert!(h.state().lightbox().is_none());
+    assert_eq!(h.state().trail().len(), 2);
+    assert_eq!(h.state().trail()[1].name, name(&hits[4].path));
+}
+
+#[test]
+fn a_large_jpeg_is_reduced_to_the_screen_not_to_the_thumbnail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    std::fs::create_dir_all(&art).unwrap();
+    let big = image::RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x / 12) as u8, (y / 8) as u8, ((x + y) / 20) as u8]));
+    big.save(art.join("big.jpg")).unwrap();
+    copy_into(&sample_files()[..2], &art);
+    let dir = tmp.path().join("lib");
+    let mut lib = open(&dir, LibraryOptions::default());
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 3);
+    drop(lib);
+
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| has_button(h, "look closer: big.jpg"));
+    click_button(&mut h, "look closer: big.jpg");
+    assert_eq!(lightbox(&h).len(), 3, "steps through the library");
+    wait_full_image(&mut h);
+    let [w, h1] = lightbox(&h).texture_size().unwrap();
+    // The harness window is 1400 × 1000 points at 1 pixel per point (no monitor size known).
+    assert_eq!((w, h1), (1400, 933), "reduced to the screen's long side, keeping the aspect");
+    assert_eq!(lightbox(&h).original_size(), Some([3000, 2000]));
+    h.key_press(egui::Key::Escape);
+    h.step();
+    // Closing selects it; the detail panel's preview is large too (not the 192 px thumbnail).
+    assert!(h.state().selected().is_some());
+    wait_until(&mut h, "the large preview", |h| h.state().detail_preview_size().is_some());
+    assert_eq!(h.state().detail_preview_size(), Some([640, 427]));
+}
+
+#[test]
+fn a_click_selects_and_hopping_is_a_double_click_enter_or_find_kindred() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+
+    // In the library, a click selects (and the detail panel describes it); nothing is searched.
+    let first = name(&files[0]);
+    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {first}")));
+    click_button(&mut h, &format!("artwork: {first}"));
+    assert!(h.state().trail().is_empty(), "a click does not search");
+    assert!(h.state().selected().is_some());
+    wait_until(&mut h, "the artwork's details", |h| h.query_by_label_contains(" px · ").is_some());
+    click_button(&mut h, "Find kindred");
+    assert_eq!(h.state().trail().len(), 1, "Find kindred queries");
+    assert_eq!(h.state().trail()[0].name, first);
+    wait_results(&mut h);
+    let hits = h.state().hits().unwrap().to_vec();
+
+    // In the results, a click selects and the panel shows the folder, size, file size and date.
+    click_button(&mut h, "result 2: ");
+    assert_eq!((h.state().trail().len(), h.state().selected()), (1, Some(1)), "selected, not hopped");
+    let hit = &hits[1];
+    let folder = hit.path.parent().unwrap();
+    let bytes = std::fs::metadata(&hit.path).unwrap().len();
+    let (w, ht) = image::image_dimensions(&hit.path).unwrap();
+    wait_until(&mut h, "the selection's details", |h| h.query_by_label(&name(&hit.path)).is_some());
+    h.get_by_label(&format!("in {}", folder.display()));
+    let size = match bytes {
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{} KB", b / 1_000),
+        b => format!("{b} bytes"),
+    };
+    h.get_by_label(&format!("{w} × {ht} px · {size}"));
+    h.get_by_label_contains("modified ");
+    h.get_by_label_contains("similarity ");
+    // The folder is under the name on the tile too.
+    let parent = folder.file_name().unwrap().to_string_lossy().into_owned();
+    let tile = buttons(&h, "result 2: ").pop().unwrap();
+    assert!(tile.ends_with(&format!(", in {parent}")), "the folder under the name: {tile}");
+
+    // Double-click hops; Back, then Forward returns to it; a new hop forgets Forward.
+    double_click(&mut h, "result 3: ");
+    assert_eq!(h.state().trail().len(), 2);
+    assert_eq!(h.state().trail()[1].name, name(&hits[2].path));
+    wait_results(&mut h);
+    click_button(&mut h, "Back");
+    assert_eq!((h.state().trail().len(), h.state().forward_trail().len()), (1, 1));
+    wait_results(&mut h);
+    click_button(&mut h, "Forward");
+    assert_eq!(h.state().trail().len(), 2);
+    assert_eq!(h.state().trail()[1].name, name(&hits[2].path));
+    assert!(h.state().forward_trail().is_empty());
+    wait_results(&mut h);
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowLeft);
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().trail().len(), 2, "Alt+Right goes forward");
+    wait_results(&mut h);
+    // Back from the first query to the library keeps Forward.
+    h.state_mut().back();
+    h.state_mut().back();
+    assert!(h.state().trail().is_empty());
+    h.state_mut().forward();
+    assert_eq!(h.state().trail().len(), 1);
+    wait_results(&mut h);
+    // Enter hops to the selection and clears Forward.
+    h.state_mut().back();
+    h.state_mut().forward();
+    wait_results(&mut h);
+    h.state_mut().back();
+    h.state_mut().forward();
+    wait_results(&mut h);
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert_eq!(h.state().trail().len(), 2, "Enter hops");
+    assert!(h.state().forward_trail().is_empty());
+}
+
+#[test]
+fn a_new_query_opens_at_the_top_and_resizing_thumbnails_keeps_the_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::new(&dir));
+    h.state_mut().settings_mut().thumb_size = 200.0;
+    query_artwork(&mut h, &name(&files[0]));
+    // Scroll the results down.
+    let grid = h.get_by_label_contains("result 1: ").rect().center();
+    for _ in 0..6 {
+        wheel(&mut h, grid, -300.0);
+    }
+    for _ in 0..30 {
+        h.step(); // smooth scrolling settles
+    }
+    let offset = h.state().grid().offset();
+    assert!(offset > 100.0, "scrolled down: {offset}");
+
+    // Thumbnails smaller: the first artwork in view stays in view.
+    let first = h.state().grid().first_in_view();
+    assert!(first > 0);
+    h.state_mut().settings_mut().thumb_size = 100.0;
+    h.step();
+    h.step();
+    let now = h.state().grid().first_in_view();
+    let cols_now = buttons(&h, "result ").len().max(1);
+    assert!(now <= first && first - now < cols_now, "first in view was {first}, now {now}");
+    let label = format!("result {}: ", first + 1);
+    let rect = h.get_by_label_contains(&label).rect();
+    assert!(rect.min.y >= 0.0 && rect.max.y <= 600.0, "{label} still in view: {rect:?}");
+
+    // A hop opens at the top of its results, and so does Back.
+    h.state_mut().settings_mut().thumb_size = 200.0;
+    h.step();
+    h.step();
+    let visible = buttons(&h, "result ").into_iter().find(|l| !l.starts_with("result 1:")).unwrap();
+    let prefix = visible.split(':').next().unwrap().to_owned() + ":";
+    double_click(&mut h, &prefix);
+    assert_eq!(h.state().trail().len(), 2);
+    wait_results(&mut h);
+    assert_eq!(h.state().grid().offset(), 0.0, "a hop opens at the top");
+    assert!(h.query_by_label_contains("result 1: ").is_some());
+    for _ in 0..6 {
+        wheel(&mut h, grid, -300.0);
+    }
+    for _ in 0..30 {
+        h.step();
+    }
+    assert!(h.state().grid().offset() > 0.0);
+    h.state_mut().back();
+    wait_results(&mut h);
+    assert_eq!(h.state().grid().offset(), 0.0, "Back opens at the top");
+}
+
+#[test]
+fn copy_image_and_copy_file_put_the_right_payload_on_the_clipboard() {
+    // Under Xvfb the system clipboard cannot be read back reliably: this checks what the app hands
+    // over (egui's CopyImage command with the file's pixels; the text/uri-list for files).
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    query_artwork(&mut h, &name(&files[5]));
+    let hit = h.state().hits().unwrap()[0].clone();
+    click_button(&mut h, "result 1: ");
+    wait_until(&mut h, "the detail panel", |h| h.query_by_label("Copy file").is_some());
+
+    click_button(&mut h, "Copy file");
+    let uri = format!("file://{}\r\n", hit.path.display());
+    match h.state().copied() {
+        Some(Copied::Files { uri_list, .. }) => assert_eq!(uri_list, &uri),
+        other => panic!("expected files on the clipboard, got {other:?}"),
+    }
+
+    // Ctrl+C copies the selection's pixels at full size, through egui's clipboard output.
+    let (w, ht) = image::image_dimensions(&hit.path).unwrap();
+    h.input_mut().events.push(egui::Event::Copy);
+    let start = Instant::now();
+    let mut commanded = None;
+    while commanded.is_none() {
+        h.step();
+        commanded = h.output().platform_output.commands.iter().find_map(|c| match c {
+            egui::OutputCommand::CopyImage(img) => Some(img.size),
+            _ => None,
+        });
+        assert!(start.elapsed() < TIMEOUT, "no CopyImage command");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(commanded, Some([w as usize, ht as usize]));
+    assert_eq!(h.state().copied(), Some(&Copied::Image { path: hit.path.clone(), size: [w as usize, ht as usize] }));
+
+    // Ctrl+Shift+C in the lightbox copies its file; its buttons do the same.
+    h.key_press(egui::Key::Space);
+    h.step();
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    let shown = lightbox(&h).item().path.clone();
+    h.input_mut().events.push(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT | egui::Modifiers::COMMAND));
+    h.input_mut().events.push(egui::Event::Copy);
+    h.step();
+    h.input_mut().events.push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.step();
+    match h.state().copied() {
+        Some(Copied::Files { uri_list, .. }) => assert_eq!(uri_list, &format!("file://{}\r\n", shown.display())),
+        other => panic!("expected the lightbox's file, got {other:?}"),
+    }
+    click_button(&mut h, "Copy image");
+    wait_until(&mut h, "the lightbox image copied", |h| matches!(h.state().copied(), Some(Copied::Image { path, .. }) if *path == shown));
+}
+
+#[test]
+fn import_a_folder_offers_a_path_field_that_works_without_a_file_dialog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    copy_into(&sample_files()[..3], &art);
+    let mut h = harness(&tmp.path().join("lib"));
+    wait_until(&mut h, "the empty state", |h| h.query_by_label("Import a folder…").is_some());
+    assert_eq!(h.query_all_by_label("Import a folder…").count(), 1, "one button, one label");
+    click_button(&mut h, "Import a folder…");
+    h.step();
+    h.get_by_label_contains("Dropping a folder onto the window");
+    let field = h.get_by_role(Role::TextInput);
+    field.click();
+    h.step();
+    h.get_by_role(Role::TextInput).type_text("/no/such/folder");
+    h.step();
+    h.get_by_label("Import").click();
+    h.step();
+    h.step();
+    h.get_by_label("There is no folder at /no/such/folder.");
+    assert!(!h.state().importing());
+    h.get_by_role(Role::TextInput).click();
+    h.step();
+    for _ in 0.."/no/such/folder".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.step();
+    h.get_by_role(Role::TextInput).type_text(&art.display().to_string());
+    h.step();
+    h.get_by_label("Import").click();
+    h.step();
+    h.step();
+    assert!(h.state().importing() || h.state().artwork_count() == Some(3), "the typed folder is imported");
+    assert!(h.query_by_label("Folder to import:").is_none(), "the window closes");
+    wait_until(&mut h, "the import", |h| !h.state().importing() && h.state().artwork_count() == Some(3));
+}
+
+#[test]
+fn results_show_48_then_more_on_demand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lib");
+    let mut lib = open(&dir, LibraryOptions::default());
+    let added = import(&mut lib, &[samples_dir()]).added;
+    drop(lib);
+    assert!(added > 49, "{added} samples");
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library", |h| h.state().artwork_count() == Some(added));
+    h.key_press(egui::Key::Home);
+    h.key_press(egui::Key::Enter);
+    h.step();
+    wait_results(&mut h);
+    assert_eq!(h.state().hits().unwrap().len(), 48);
+    click_button(&mut h, "result 3: ");
+    h.get_by_label("Show more than 48").click();
+    h.step();
+    wait_until(&mut h, "more results", |h| h.state().hits().is_some_and(|hits| hits.len() > 48));
+    assert_eq!(h.state().hits().unwrap().len(), added - 1, "every other artwork");
+    assert_eq!(h.state().selected(), Some(2), "the selection stays");
+    assert!(h.query_by_label_contains("Show more").is_none(), "nothing more to show");
+}
+
+#[test]
+fn at_800_by_600_more_than_one_row_of_results_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(800.0, 600.0))
+        .build_ui_state(|ui, app: &mut KindredApp| app.show(ui), KindredApp::new(&dir));
+    query_artwork(&mut h, &name(&files[1]));
+    let rows: std::collections::BTreeSet<i32> = h
+        .query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("result ")))
+        .map(|n| n.rect())
+        .filter(|r| r.max.y <= 600.0)
+        .map(|r| r.min.y as i32)
+        .collect();
+    assert!(rows.len() >= 2, "rows of results fully in view: {rows:?}");
+}
+
+#[test]
+fn the_library_grid_has_keys_a_file_name_filter_and_a_sort_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| buttons(h, "artwork: ").len() == 12);
+    h.key_press(egui::Key::End);
+    h.step();
+    assert_eq!(h.state().selected(), Some(11), "End");
+    h.key_press(egui::Key::Home);
+    h.step();
+    assert_eq!(h.state().selected(), Some(0), "Home");
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().selected(), Some(1));
+    h.key_press(egui::Key::PageDown);
+    h.step();
+    assert_eq!(h.state().selected(), Some(11), "Page Down, held at the last");
+    h.key_press(egui::Key::ArrowUp);
+    h.step();
+    assert!(h.state().selected().unwrap() < 11, "Up moves a row");
+
+    // Sorted by name: the tiles come in file-name order.
+    h.get_by_label("Sort by").click();
+    h.step();
+    h.step();
+    h.get_by_label("Name").click();
+    h.step();
+    h.step();
+    let shown: Vec<String> =
+        buttons(&h, "artwork: ").iter().map(|l| l["artwork: ".len()..].split(", in ").next().unwrap().to_owned()).collect();
+    let mut sorted = shown.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(shown, sorted);
+
+    // The filter keeps the artworks whose file name contains the text, ignoring case.
+    let target = name(&files[4]);
+    let needle = target[..target.rfind('.').unwrap()].to_uppercase();
+    let expected = files.iter().filter(|f| name(f).to_uppercase().contains(&needle)).count();
+    h.get_by_role(Role::TextInput).click();
+    h.step();
+    h.get_by_role(Role::TextInput).type_text(&needle);
+    h.step();
+    h.step();
+    assert_eq!(buttons(&h, "artwork: ").len(), expected, "filtered by {needle}");
+    h.get_by_label(&format!("{expected} of 12 artworks"));
+    // Keys typed into the filter stay there: Space does not open the lightbox.
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert!(h.state().lightbox().is_none());
 }

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::app::{KindredApp, RESULTS_K};
-use super::import::RunningImport;
+use super::app::{COPY_MAX_SIDE, KindredApp, RESULTS_K};
+use super::import::{ImportAsk, RunningImport};
+use super::lightbox::{Item, Lightbox, Source, Zoom};
+use super::loader::{Purpose, Request};
 use super::results::Step;
 use super::settings::AspectMode;
 use super::state::{QueryView, SearchFailure, SearchState, View};
@@ -22,24 +24,61 @@ pub enum Action {
     Back,
     /// Goes back to the trail entry at this index.
     BackTo(usize),
+    /// Goes forward again to the query Back left (Alt+Right).
+    Forward,
     /// Leaves the query for the whole library.
     ShowLibrary,
     /// An aspect button.
     SetAspect(AspectMode),
     /// The weight sliders (which edit the settings directly) moved: re-rank.
     WeightsChanged,
-    /// Moves the keyboard selection in the results.
+    /// Asks for more results of the current query, keeping the place and the selection.
+    ShowMore,
+    /// Moves the keyboard selection in the grid shown.
     Select(Step),
-    /// Hops to the selected result (Enter).
+    /// Selects this tile of the grid shown (a click).
+    SelectIndex(usize),
+    /// Finds the kindred of the selection (Enter): a hop from the results, a query from the library.
     HopToSelected,
+    /// Opens the lightbox on this list at this index.
+    OpenLightbox(Source, usize),
+    /// Opens the lightbox on the selection (Space).
+    LookAtSelected,
+    /// Closes the lightbox; the grid selects what it showed last.
+    CloseLightbox,
+    /// Steps through the lightbox's list.
+    LightboxStep(isize),
+    /// Sets the lightbox's zoom.
+    LightboxZoom(Zoom),
+    /// Finds the kindred of what the lightbox shows (Enter).
+    LightboxFindKindred,
+    /// Puts an image file's pixels on the clipboard.
+    CopyImage(PathBuf),
+    /// Puts a file on the clipboard as a `text/uri-list`.
+    CopyFile(PathBuf),
+    /// Ctrl+C: copies what the lightbox shows, else the selection (its file with Shift).
+    CopyCurrent {
+        /// The file rather than the pixels.
+        file: bool,
+    },
+    /// An image pasted from the clipboard: kept in the library's folder, then the query.
+    PasteImage(std::sync::Arc<eframe::egui::ColorImage>),
     /// Imports files and folders in the background.
     StartImport(Vec<PathBuf>),
-    /// Asks for a folder to import.
+    /// Opens the "Import a folder" window (a path field, Browse…, Import).
     PickFolder,
+    /// Browse… in that window: the system's folder dialog, where there is one.
+    BrowseFolder,
+    /// Import in that window: the folder typed or pasted in its path field.
+    ImportTyped,
+    /// Closes that window.
+    CloseImportAsk,
     /// Stops the running import after its current batch.
     CancelImport,
     /// Hides the last import's summary.
     CloseImportSummary,
+    /// Opens the Library info window (model, runtime, index, files that couldn't be read).
+    ShowLibraryInfo,
     /// Shows a message in the banner.
     Banner(String),
     /// Hides the banner.
@@ -52,15 +91,94 @@ pub enum Action {
     CopyPath(PathBuf),
 }
 
+/// What was last put on the clipboard (tests read it: under Xvfb the system clipboard cannot be
+/// read back reliably).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Copied {
+    /// An image's pixels, through egui's `copy_image`.
+    Image {
+        /// The file they came from.
+        path: PathBuf,
+        /// Width and height.
+        size: [usize; 2],
+    },
+    /// Files, as the `text/uri-list` payload.
+    Files {
+        /// `file:///…` lines, each ending in CR LF.
+        uri_list: String,
+        /// True when the system clipboard took it as files; false when it fell back to text.
+        as_files: bool,
+    },
+}
+
+/// The `text/uri-list` payload for files (RFC 2483): one percent-encoded `file://` URI per line,
+/// each ending in CR LF.
+pub fn uri_list(paths: &[PathBuf]) -> String {
+    let mut out = String::new();
+    for path in paths {
+        out.push_str("file://");
+        for &b in path.as_os_str().as_encoded_bytes() {
+            if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,=:@".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Folder of the library directory where pasted images are kept.
+pub const PASTED_DIR: &str = "pasted";
+/// Pasted images kept; older ones are removed when a new one is pasted.
+const PASTED_KEPT: usize = 50;
+
+/// Writes a pasted image as "Pasted image (2 Dec 2026 16.40.12).png" in `dir` (created), and
+/// removes all but the newest [`PASTED_KEPT`] pasted images there.
+pub fn save_pasted(dir: &std::path::Path, image: &eframe::egui::ColorImage, now: std::time::SystemTime) -> anyhow::Result<PathBuf> {
+    let [w, h] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
+    let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba).ok_or_else(|| anyhow::anyhow!("empty image"))?;
+    std::fs::create_dir_all(dir)?;
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let (hh, mm, ss) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60, secs.rem_euclid(60));
+    let stamp = format!("{} {hh:02}.{mm:02}.{ss:02}", super::detail::date(secs));
+    let mut path = dir.join(format!("Pasted image ({stamp}).png"));
+    for n in 2.. {
+        if !path.exists() {
+            break;
+        }
+        path = dir.join(format!("Pasted image ({stamp}) {n}.png"));
+    }
+    img.save(&path)?;
+    // Clean up: the oldest pasted images go.
+    let mut pasted: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("Pasted image ("))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    pasted.sort();
+    let excess = pasted.len().saturating_sub(PASTED_KEPT);
+    for (_, old) in pasted.into_iter().take(excess) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(path)
+}
+
 impl KindredApp {
     /// Carries out one action.
     pub(super) fn apply(&mut self, action: Action) {
         match action {
             Action::Query(entry) => {
+                self.lightbox = None;
+                self.forward.clear();
                 self.view = View::Query(QueryView::new(entry));
                 self.run_search();
             }
             Action::Hop(entry) => {
+                self.lightbox = None;
+                self.forward.clear();
                 match &mut self.view {
                     View::Query(q) => q.trail.push(entry),
                     View::Library => self.view = View::Query(QueryView::new(entry)),
@@ -69,7 +187,7 @@ impl KindredApp {
             }
             Action::Back => {
                 if let View::Query(q) = &mut self.view {
-                    q.trail.pop();
+                    self.forward.extend(q.trail.pop());
                     if q.trail.is_empty() {
                         self.view = View::Library;
                     } else {
@@ -81,11 +199,23 @@ impl KindredApp {
                 if let View::Query(q) = &mut self.view
                     && index + 1 < q.trail.len()
                 {
-                    q.trail.truncate(index + 1);
+                    self.forward.extend(q.trail.drain(index + 1..).rev());
                     self.run_search();
                 }
             }
-            Action::ShowLibrary => self.view = View::Library,
+            Action::Forward => {
+                if let Some(entry) = self.forward.pop() {
+                    match &mut self.view {
+                        View::Query(q) => q.trail.push(entry),
+                        View::Library => self.view = View::Query(QueryView::new(entry)),
+                    }
+                    self.run_search();
+                }
+            }
+            Action::ShowLibrary => {
+                self.lightbox = None;
+                self.view = View::Library;
+            }
             Action::SetAspect(mode) => {
                 self.settings.set_aspect(mode);
                 self.run_search();
@@ -94,20 +224,107 @@ impl KindredApp {
                 self.settings.aspect = AspectMode::Custom;
                 self.run_search();
             }
-            Action::Select(step) => {
+            Action::ShowMore => {
                 if let View::Query(q) = &mut self.view {
+                    q.k += RESULTS_K;
+                    self.search(false);
+                }
+            }
+            Action::Select(step) => match &mut self.view {
+                View::Query(q) => {
                     let n = q.hits().len();
                     q.results.step(step, n);
                 }
+                View::Library => {
+                    let n = self.library.shown().len();
+                    self.library.nav.step(step, n);
+                }
+            },
+            Action::SelectIndex(i) => match &mut self.view {
+                View::Query(q) => q.results.selected = Some(i),
+                View::Library => self.library.nav.selected = Some(i),
+            },
+            Action::HopToSelected => match &self.view {
+                View::Query(q) => {
+                    if let Some(hit) = q.selected_hit() {
+                        let entry = TrailEntry::artwork(hit.id, &hit.path);
+                        self.apply(Action::Hop(entry));
+                    }
+                }
+                View::Library => {
+                    if let Some(a) = self.library.selected() {
+                        let entry = TrailEntry::artwork(a.id, &a.path);
+                        self.apply(Action::Query(entry));
+                    }
+                }
+            },
+            Action::OpenLightbox(source, index) => {
+                let items: Vec<Item> = match (source, &self.view) {
+                    (Source::Results, View::Query(q)) => q.hits().iter().map(|h| Item { id: Some(h.id), path: h.path.clone() }).collect(),
+                    (Source::Library, View::Library) => {
+                        self.library.shown().map(|a| Item { id: Some(a.id), path: a.path.clone() }).collect()
+                    }
+                    (Source::Query, View::Query(q)) => vec![q.current().item()],
+                    _ => Vec::new(),
+                };
+                if index < items.len() {
+                    self.lightbox = Some(Lightbox::new(items, index, source));
+                }
             }
-            Action::HopToSelected => {
-                if let View::Query(q) = &self.view
-                    && let Some(hit) = q.selected_hit()
-                {
-                    let entry = TrailEntry::artwork(hit.id, &hit.path);
+            Action::LookAtSelected => {
+                let (source, selected) = match &self.view {
+                    View::Query(q) => (Source::Results, q.results.selected),
+                    View::Library => (Source::Library, self.library.nav.selected),
+                };
+                if let Some(i) = selected {
+                    self.apply(Action::OpenLightbox(source, i));
+                }
+            }
+            Action::CloseLightbox => {
+                if let Some(lightbox) = self.lightbox.take() {
+                    match (lightbox.source, &mut self.view) {
+                        (Source::Results, View::Query(q)) => q.results.select(lightbox.index),
+                        (Source::Library, View::Library) => self.library.nav.select(lightbox.index),
+                        _ => {}
+                    }
+                }
+            }
+            Action::LightboxStep(by) => {
+                if let Some(lightbox) = &mut self.lightbox {
+                    lightbox.step(by);
+                }
+            }
+            Action::LightboxZoom(zoom) => {
+                if let Some(lightbox) = &mut self.lightbox {
+                    lightbox.set_zoom(zoom);
+                }
+            }
+            Action::LightboxFindKindred => {
+                if let Some(lightbox) = &self.lightbox {
+                    let entry = lightbox.item().entry();
                     self.apply(Action::Hop(entry));
                 }
             }
+            Action::CopyImage(path) => {
+                self.load_tokens += 1;
+                self.copy_token = self.load_tokens;
+                self.loader.send(Request { token: self.copy_token, path, max_side: COPY_MAX_SIDE, purpose: Purpose::Copy });
+            }
+            Action::CopyFile(path) => self.copy_files(vec![path]),
+            Action::CopyCurrent { file } => {
+                let path = match (&self.lightbox, &mut self.view) {
+                    (Some(lightbox), _) => Some(lightbox.item().path.clone()),
+                    (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
+                    (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
+                };
+                if let Some(path) = path {
+                    self.apply(if file { Action::CopyFile(path) } else { Action::CopyImage(path) });
+                }
+            }
+            Action::PasteImage(image) => match save_pasted(&self.library_dir.join(PASTED_DIR), &image, std::time::SystemTime::now()) {
+                Ok(path) => self.apply(Action::Hop(TrailEntry::file(path))),
+                Err(e) => self.banner = Some(format!("Could not keep the pasted image: {e}")),
+            },
             Action::StartImport(roots) => {
                 if self.import.is_running() {
                     self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
@@ -116,12 +333,36 @@ impl KindredApp {
                     self.worker.send(Command::Import { roots });
                 }
             }
-            Action::PickFolder => {
-                // No dialog can be shown (e.g. no portal): nothing happens, as for a cancelled dialog.
-                if let Some(dir) = rfd::FileDialog::new().set_title("Import a folder into Kindred").pick_folder() {
-                    self.apply(Action::StartImport(vec![dir]));
+            Action::PickFolder => self.import.ask = Some(ImportAsk::default()),
+            Action::BrowseFolder => {
+                // Where no dialog can be shown (no portal, no zenity) this returns nothing, as for a
+                // cancelled dialog: the window says so, and the path field stays.
+                let picked = rfd::FileDialog::new().set_title("Import a folder into Kindred").pick_folder();
+                if let Some(ask) = &mut self.import.ask {
+                    match picked {
+                        Some(dir) => ask.path = dir.display().to_string(),
+                        None => {
+                            ask.problem =
+                                Some("No folder was chosen (no file dialog may be available here): type or paste its path.".into())
+                        }
+                    }
                 }
             }
+            Action::ImportTyped => {
+                if let Some(ask) = &mut self.import.ask {
+                    let typed = ask.path.trim();
+                    let dir = PathBuf::from(typed.strip_prefix("file://").unwrap_or(typed));
+                    if dir.is_dir() {
+                        self.import.ask = None;
+                        self.apply(Action::StartImport(vec![dir]));
+                    } else if typed.is_empty() {
+                        ask.problem = Some("Type or paste the path of a folder.".into());
+                    } else {
+                        ask.problem = Some(format!("There is no folder at {}.", dir.display()));
+                    }
+                }
+            }
+            Action::CloseImportAsk => self.import.ask = None,
             Action::CancelImport => {
                 self.worker.cancel_import();
                 if let Some(running) = &mut self.import.running {
@@ -129,6 +370,7 @@ impl KindredApp {
                 }
             }
             Action::CloseImportSummary => self.import.last = None,
+            Action::ShowLibraryInfo => self.status.open_info(&self.worker),
             Action::Banner(msg) => self.banner = Some(msg),
             Action::DismissBanner => self.banner = None,
             Action::Open(path) => {
@@ -149,16 +391,40 @@ impl KindredApp {
         }
     }
 
-    /// Runs the current query with the current weights, if a query is shown.
+    /// Puts files on the system clipboard as a `text/uri-list` (what file managers, Krita, GIMP and
+    /// PureRef paste as files); where no clipboard can take files, the same list as text.
+    fn copy_files(&mut self, paths: Vec<PathBuf>) {
+        let uri_list = uri_list(&paths);
+        if self.clipboard.is_none() {
+            self.clipboard = arboard::Clipboard::new().ok();
+        }
+        // The clipboard object stays alive in the app: on X11 it serves the selection.
+        let as_files = self.clipboard.as_mut().is_some_and(|c| c.set().file_list(&paths[..]).is_ok());
+        if !as_files && let Some(ctx) = &self.ctx {
+            ctx.copy_text(uri_list.clone());
+        }
+        self.copied = Some(Copied::Files { uri_list, as_files });
+    }
+
+    /// Runs the current query with the current weights, if a query is shown; its results open at
+    /// the top.
     fn run_search(&mut self) {
+        self.search(true);
+    }
+
+    /// Runs the current query; `fresh`: a new query or ranking, which opens at the top.
+    fn search(&mut self, fresh: bool) {
         let View::Query(q) = &mut self.view else { return };
-        q.results.selected = None;
+        if fresh {
+            q.results.reset();
+            q.k = RESULTS_K;
+        }
         q.search = if self.settings.weights.validate().is_err() {
             SearchState::Failed(SearchFailure::NoWeights)
         } else {
             self.search_tokens += 1;
             let token = self.search_tokens;
-            self.worker.send(Command::Search { token, query: q.current().query.clone(), weights: self.settings.weights, k: RESULTS_K });
+            self.worker.send(Command::Search { token, query: q.current().query.clone(), weights: self.settings.weights, k: q.k });
             SearchState::Searching { token }
         };
     }
@@ -268,5 +534,27 @@ mod tests {
         assert_eq!(app.trail().len(), 1);
         app.apply(Action::Back);
         assert!(matches!(app.view(), View::Library));
+    }
+
+    #[test]
+    fn a_file_list_is_percent_encoded_uris_one_per_line() {
+        let list = uri_list(&[PathBuf::from("/art/Blue study #2.png"), PathBuf::from("/art/é.jpg")]);
+        assert_eq!(list, "file:///art/Blue%20study%20%232.png\r\nfile:///art/%C3%A9.jpg\r\n");
+    }
+
+    #[test]
+    fn pasted_images_are_named_by_time_and_the_oldest_are_cleaned_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(PASTED_DIR);
+        let image = egui::ColorImage::new([2, 2], vec![egui::Color32::RED; 4]);
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_714_745_412); // 3 May 2024 14:10:12 UTC
+        let first = save_pasted(&dir, &image, at).unwrap();
+        assert_eq!(first.file_name().unwrap(), "Pasted image (3 May 2024 14.10.12).png");
+        let second = save_pasted(&dir, &image, at).unwrap();
+        assert_eq!(second.file_name().unwrap(), "Pasted image (3 May 2024 14.10.12) 2.png", "the same second gets a number");
+        for n in 0..PASTED_KEPT + 5 {
+            save_pasted(&dir, &image, at + std::time::Duration::from_secs(n as u64 + 1)).unwrap();
+        }
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), PASTED_KEPT, "only the newest are kept");
     }
 }

@@ -11,15 +11,19 @@ use crate::import::{ImportSummary, Progress};
 use crate::library::LibraryOptions;
 use crate::search::Hit;
 
-use super::action::Action;
-use super::detail::DetailPanel;
+use super::action::{Action, Copied};
+use super::detail::{DetailPanel, Subject};
 use super::frame::Frame;
 use super::import::ImportPanel;
+use super::input::Keys;
 use super::library::LibraryGrid;
+use super::lightbox::{Lightbox, Source};
+use super::loader::Loader;
+use super::results::GridNav;
 use super::state::{SearchState, View};
 use super::status_bar::StatusBar;
 use super::thumbs::ThumbCache;
-use super::worker::{Command, WorkerHandle};
+use super::worker::{Command, ThumbKey, WorkerHandle};
 use super::{banner, input, top_bar};
 
 pub use super::settings::{AspectMode, Settings};
@@ -27,10 +31,14 @@ pub use super::trail::TrailEntry;
 
 /// Number of results asked for per query.
 pub const RESULTS_K: usize = 48;
+/// Longest side of an image put on the clipboard by "Copy image" (larger files are reduced).
+pub const COPY_MAX_SIDE: u32 = 8192;
 
 /// The Kindred desktop app.
 pub struct KindredApp {
     pub(super) worker: WorkerHandle,
+    /// The library's directory (pasted images are kept in it).
+    pub(super) library_dir: PathBuf,
     pub(super) settings: Settings,
     pub(super) view: View,
     /// Tokens handed out to searches so far (answers to older ones are stale).
@@ -42,6 +50,20 @@ pub struct KindredApp {
     /// A dismissable message (e.g. a dropped file that is not an image).
     pub(super) banner: Option<String>,
     pub(super) thumbs: ThumbCache,
+    /// Decodes at viewing size, beside the worker.
+    pub(super) loader: Loader,
+    /// Tokens handed out to loader requests so far.
+    pub(super) load_tokens: u64,
+    /// The lightbox, when open over the view.
+    pub(super) lightbox: Option<Lightbox>,
+    /// Queries Back left, the next Forward last.
+    pub(super) forward: Vec<TrailEntry>,
+    /// Token of the awaited "Copy image" decode.
+    pub(super) copy_token: u64,
+    /// What was last put on the clipboard.
+    pub(super) copied: Option<Copied>,
+    /// The system clipboard for files, once used (kept: on X11 it serves what was copied).
+    pub(super) clipboard: Option<arboard::Clipboard>,
     /// The egui context, once the first frame has run (for the clipboard and repaints).
     pub(super) ctx: Option<egui::Context>,
 }
@@ -63,21 +85,23 @@ impl KindredApp {
     }
 
     fn with_settings(dir: impl Into<PathBuf>, settings: Settings, options: LibraryOptions) -> Self {
-        Self::with_worker(WorkerHandle::spawn(dir.into(), options), settings)
+        let dir = dir.into();
+        Self::with_worker(WorkerHandle::spawn(dir.clone(), options), dir, settings)
     }
 
     /// An app whose commands go to a channel instead of a worker thread (unit tests).
     #[cfg(test)]
     pub(super) fn detached() -> (Self, crossbeam_channel::Receiver<Command>) {
         let (commands, receiver) = crossbeam_channel::unbounded();
-        (Self::with_worker(WorkerHandle::detached(commands), Settings::default()), receiver)
+        (Self::with_worker(WorkerHandle::detached(commands), std::env::temp_dir(), Settings::default()), receiver)
     }
 
-    fn with_worker(worker: WorkerHandle, settings: Settings) -> Self {
+    fn with_worker(worker: WorkerHandle, library_dir: PathBuf, settings: Settings) -> Self {
         worker.send(Command::ListArtworks);
         worker.send(Command::Info);
         Self {
             worker,
+            library_dir,
             settings,
             view: View::Library,
             search_tokens: 0,
@@ -87,6 +111,13 @@ impl KindredApp {
             status: StatusBar::default(),
             banner: None,
             thumbs: ThumbCache::default(),
+            loader: Loader::spawn(),
+            load_tokens: 0,
+            lightbox: None,
+            forward: Vec::new(),
+            copy_token: 0,
+            copied: None,
+            clipboard: None,
             ctx: None,
         }
     }
@@ -136,6 +167,42 @@ impl KindredApp {
         }
     }
 
+    /// The lightbox, when open.
+    pub fn lightbox(&self) -> Option<&Lightbox> {
+        self.lightbox.as_ref()
+    }
+
+    /// What was last put on the clipboard by Copy image / Copy file.
+    pub fn copied(&self) -> Option<&Copied> {
+        self.copied.as_ref()
+    }
+
+    /// Queries Forward would return to, the next last.
+    pub fn forward_trail(&self) -> &[TrailEntry] {
+        &self.forward
+    }
+
+    /// The selected tile of the grid shown (results, or the library).
+    pub fn selected(&self) -> Option<usize> {
+        match &self.view {
+            View::Query(q) => q.results.selected,
+            View::Library => self.library.nav.selected,
+        }
+    }
+
+    /// Selection and scroll position of the grid shown (results, or the library).
+    pub fn grid(&self) -> &GridNav {
+        match &self.view {
+            View::Query(q) => &q.results,
+            View::Library => &self.library.nav,
+        }
+    }
+
+    /// Width and height of the detail panel's large preview, once decoded.
+    pub fn detail_preview_size(&self) -> Option<[usize; 2]> {
+        self.detail.preview_size()
+    }
+
     /// The message banner, if one is shown.
     pub fn banner(&self) -> Option<&str> {
         self.banner.as_deref()
@@ -183,6 +250,11 @@ impl KindredApp {
         self.apply(Action::Back);
     }
 
+    /// Goes forward to the query Back left.
+    pub fn forward(&mut self) {
+        self.apply(Action::Forward);
+    }
+
     /// Goes back to the trail entry at `index`.
     pub fn back_to(&mut self, index: usize) {
         self.apply(Action::BackTo(index));
@@ -200,11 +272,17 @@ impl KindredApp {
         let ctx = ui.ctx().clone();
         if self.ctx.is_none() {
             self.worker.set_context(&ctx);
+            self.loader.set_context(&ctx);
             self.ctx = Some(ctx.clone());
         }
         let mut actions = Vec::new();
         self.handle_events(&ctx, &mut actions);
-        input::actions(&ctx, matches!(self.view, View::Query(_)), &mut actions);
+        let keys = match (&self.lightbox, &self.view) {
+            (Some(_), _) => Keys::Lightbox,
+            (None, View::Query(_)) => Keys::Query,
+            (None, View::Library) => Keys::Library,
+        };
+        input::actions(&ctx, keys, &mut actions);
         self.thumbs.next_frame();
         self.draw(ui, &mut actions);
         drop_overlay(&ctx);
@@ -221,18 +299,67 @@ impl KindredApp {
         }
     }
 
-    /// The panels, each drawing from its own state beside the shared [`Frame`].
+    /// The panels, each drawing from its own state beside the shared [`Frame`]; the lightbox, when
+    /// open, takes the whole window.
     fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let Self { worker, settings, view, library, import, detail, status, banner, thumbs, .. } = self;
-        let mut frame = Frame { thumbs, worker, actions };
+        let Self {
+            worker, settings, view, library, import, detail, status, banner, thumbs, loader, load_tokens, lightbox, forward, ..
+        } = self;
+        let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
+        if let Some(lightbox) = lightbox {
+            egui::CentralPanel::default().show(ui, |ui| lightbox.show(ui, &mut frame));
+            return;
+        }
         let in_query = matches!(view, View::Query(_));
-        egui::Panel::top("top").show(ui, |ui| top_bar::show(ui, settings, in_query, !import.is_running(), &mut frame));
-        egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count()));
+        egui::Panel::top("top").show(ui, |ui| {
+            let show_import = in_query || library.count().is_some_and(|n| n > 0);
+            top_bar::show(ui, settings, in_query, !forward.is_empty(), show_import, !import.is_running(), &mut frame)
+        });
+        egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count(), &mut frame));
+        if status.info_open {
+            status.info_window(ui.ctx());
+        }
         if import.is_visible() {
             egui::Panel::bottom("import").show(ui, |ui| import.show(ui, &mut frame));
         }
-        if let View::Query(query) = view {
-            egui::Panel::right("detail").default_size(260.0).min_size(220.0).show(ui, |ui| detail.show(ui, query, &mut frame));
+        let subject = match view {
+            View::Query(query) => Some(match query.selected_hit() {
+                Some(hit) => Subject {
+                    heading: "Selected",
+                    key: ThumbKey::Artwork(hit.id),
+                    score: Some(hit.score),
+                    find: Some(TrailEntry::artwork(hit.id, &hit.path)),
+                    look: (Source::Results, query.results.selected.unwrap_or(0)),
+                },
+                None => Subject { heading: "Query", key: query.current().key.clone(), score: None, find: None, look: (Source::Query, 0) },
+            }),
+            View::Library => library.nav.selected.and_then(|i| {
+                let a = library.selected()?;
+                Some(Subject {
+                    heading: "Selected",
+                    key: ThumbKey::Artwork(a.id),
+                    score: None,
+                    find: Some(TrailEntry::artwork(a.id, &a.path)),
+                    look: (Source::Library, i),
+                })
+            }),
+        };
+        if let Some(ask) = &mut import.ask {
+            ask.show(ui.ctx(), &mut frame);
+        }
+        // Always there (beside a non-empty library too), so selecting never reflows the grid.
+        if in_query || library.count().is_some_and(|n| n > 0) {
+            egui::Panel::right("detail").default_size(320.0).min_size(240.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("detail-scroll").show(ui, |ui| match subject {
+                    Some(subject) => detail.show(ui, subject, &mut frame),
+                    None => {
+                        ui.heading("Nothing selected");
+                        ui.label(
+                            "Click an artwork to see it here. Double-click it or press Enter to find its kindred; Space looks closer.",
+                        );
+                    }
+                });
+            });
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(msg) = banner {

@@ -1,23 +1,46 @@
-//! The detail panel: the selected result (or the query), its file, size and palette, and buttons to
-//! open it, show it in its folder or copy its path. It keeps the details the worker sent.
+//! The detail panel: the selected artwork (or the query), a large preview, its folder, pixel size,
+//! file size and date, its palette, and what to do next: find its kindred, look closer, copy the
+//! image or the file, open it, show it in its folder. It keeps the details the worker sent and the
+//! preview the loader decoded.
 
 use eframe::egui;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
-use egui::{Color32, Sense, vec2};
+use egui::{Color32, Sense, TextureHandle, TextureOptions, vec2};
 
 use super::action::Action;
 use super::app::file_name;
 use super::frame::Frame;
-use super::state::QueryView;
+use super::lightbox::Source;
+use super::loader::{LoadedImage, Purpose, Request};
 use super::trail::TrailEntry;
 use super::worker::{Command, Details, ThumbKey, WorkerHandle};
 
-/// Details of what was shown, fetched once per key.
+/// Longest side of the large preview, in pixels.
+const PREVIEW_SIDE: u32 = 640;
+
+/// What the panel describes.
+pub(super) struct Subject {
+    /// "Selected", "Query".
+    pub heading: &'static str,
+    /// Its image.
+    pub key: ThumbKey,
+    /// Its similarity to the query, for a result.
+    pub score: Option<f32>,
+    /// "Find kindred" searches with this (`None`: it is the query already).
+    pub find: Option<TrailEntry>,
+    /// The lightbox list and index it opens at.
+    pub look: (Source, usize),
+}
+
+/// Details of what was shown, fetched once per key, and the large preview of the latest.
 #[derive(Default)]
 pub struct DetailPanel {
     details: HashMap<ThumbKey, Details>,
     requested: HashSet<ThumbKey>,
+    /// The key previewed, the token of its decode, and the preview once decoded.
+    preview: Option<(ThumbKey, u64, Option<TextureHandle>)>,
 }
 
 impl DetailPanel {
@@ -29,6 +52,23 @@ impl DetailPanel {
     pub(super) fn clear(&mut self) {
         self.details.clear();
         self.requested.clear();
+        self.preview = None;
+    }
+
+    /// Takes a decoded preview if it answers the latest request.
+    pub(super) fn loaded(&mut self, ctx: &egui::Context, token: u64, image: Result<LoadedImage, String>) {
+        if let Some((_, t, texture)) = &mut self.preview
+            && *t == token
+            && let Ok(img) = image
+        {
+            let color = egui::ColorImage::from_rgba_unmultiplied(img.size, &img.rgba);
+            *texture = Some(ctx.load_texture("detail preview", color, TextureOptions::LINEAR));
+        }
+    }
+
+    /// Width and height of the large preview's texture, once decoded.
+    pub(super) fn preview_size(&self) -> Option<[usize; 2]> {
+        self.preview.as_ref()?.2.as_ref().map(|t| t.size())
     }
 
     /// Details of a key, requested from the worker on first need.
@@ -42,28 +82,50 @@ impl DetailPanel {
         self.details.get(key)
     }
 
-    /// Describes the query's selected result, or the query itself.
-    pub(super) fn show(&mut self, ui: &mut egui::Ui, query: &QueryView, frame: &mut Frame) {
-        let (key, score) = match query.selected_hit() {
-            Some(hit) => (ThumbKey::Artwork(hit.id), Some(hit.score)),
-            None => (query.current().key.clone(), None),
-        };
-        ui.heading(if score.is_some() { "Selected" } else { "Query" });
-        if let Some(tex) = frame.thumb(&key) {
-            let size = tex.size_vec2();
-            let scale = (ui.available_width() / size.x).min(220.0 / size.y).min(1.0);
-            ui.add(egui::Image::new((tex.id(), size * scale)).alt_text("preview"));
+    /// The large preview of `key` (its path known), asking the loader once per key; the thumbnail
+    /// stands in until it arrives.
+    fn preview_of(&mut self, key: &ThumbKey, path: &Path, frame: &mut Frame) -> Option<TextureHandle> {
+        if self.preview.as_ref().is_none_or(|(k, _, _)| k != key) {
+            *frame.tokens += 1;
+            let token = *frame.tokens;
+            frame.loader.send(Request { token, path: path.to_path_buf(), max_side: PREVIEW_SIDE, purpose: Purpose::Preview });
+            self.preview = Some((key.clone(), token, None));
         }
-        let Some(details) = self.details_of(&key, frame.worker) else {
+        self.preview.as_ref().and_then(|(_, _, t)| t.clone()).or_else(|| frame.thumb(key))
+    }
+
+    pub(super) fn show(&mut self, ui: &mut egui::Ui, subject: Subject, frame: &mut Frame) {
+        let key = subject.key.clone();
+        ui.heading(subject.heading);
+        let Some(details) = self.details_of(&key, frame.worker).cloned() else {
+            if let Some(tex) = frame.thumb(&key) {
+                preview_image(ui, &tex, subject.look, frame);
+            }
             ui.spinner();
             return;
         };
-        ui.strong(file_name(&details.path));
-        ui.add(egui::Label::new(egui::RichText::new(details.path.display().to_string()).small()).wrap());
-        if let Some([w, h]) = details.size {
-            ui.label(format!("{w} × {h} px"));
+        if let Some(tex) = self.preview_of(&key, &details.path, frame) {
+            preview_image(ui, &tex, subject.look, frame);
         }
-        if let Some(score) = score {
+        ui.strong(file_name(&details.path));
+        if let Some(folder) = details.path.parent() {
+            ui.add(egui::Label::new(egui::RichText::new(format!("in {}", folder.display())).small()).wrap())
+                .on_hover_text(details.path.display().to_string());
+        }
+        let mut facts = Vec::new();
+        if let Some([w, h]) = details.size {
+            facts.push(format!("{w} × {h} px"));
+        }
+        if let Some(bytes) = details.bytes {
+            facts.push(file_size(bytes));
+        }
+        if !facts.is_empty() {
+            ui.label(facts.join(" · "));
+        }
+        if let Some(secs) = details.modified {
+            ui.label(format!("modified {}", date(secs)));
+        }
+        if let Some(score) = subject.score {
             ui.label(format!("similarity {score:.2}"));
         }
         if !details.palette.is_empty() {
@@ -76,6 +138,32 @@ impl DetailPanel {
                 }
             });
         }
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            if let Some(entry) = subject.find
+                && ui.button("Find kindred").on_hover_text("Search with this artwork (Enter, double-click)").clicked()
+            {
+                frame.act(Action::Hop(entry));
+            }
+            if ui.button("Look closer").on_hover_text("Open in the lightbox (Space)").clicked() {
+                frame.act(Action::OpenLightbox(subject.look.0, subject.look.1));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Copy image").on_hover_text("Put the pixels on the clipboard (Ctrl+C)").clicked() {
+                frame.act(Action::CopyImage(details.path.clone()));
+            }
+            if ui
+                .button("Copy file")
+                .on_hover_text("Put the file on the clipboard, for file managers, Krita, GIMP, PureRef (Ctrl+Shift+C)")
+                .clicked()
+            {
+                frame.act(Action::CopyFile(details.path.clone()));
+            }
+            if ui.button("Copy path").clicked() {
+                frame.act(Action::CopyPath(details.path.clone()));
+            }
+        });
         ui.horizontal_wrapped(|ui| {
             if ui.button("Open").on_hover_text("Open with the default application").clicked() {
                 frame.act(Action::Open(details.path.clone()));
@@ -83,15 +171,59 @@ impl DetailPanel {
             if ui.button("Show in folder").clicked() {
                 frame.act(Action::Reveal(details.path.clone()));
             }
-            if ui.button("Copy path").clicked() {
-                frame.act(Action::CopyPath(details.path.clone()));
-            }
         });
-        if score.is_some()
-            && ui.button("Find kindred of this").clicked()
-            && let ThumbKey::Artwork(id) = key
-        {
-            frame.act(Action::Hop(TrailEntry::artwork(id, &details.path)));
-        }
+    }
+}
+
+/// The preview, as large as the panel allows; a double-click looks closer.
+fn preview_image(ui: &mut egui::Ui, tex: &TextureHandle, look: (Source, usize), frame: &mut Frame) {
+    let size = tex.size_vec2();
+    let side = ui.available_width().min(360.0);
+    let scale = (side / size.x).min(side / size.y);
+    let response = ui.add(egui::Image::new((tex.id(), size * scale)).alt_text("preview").sense(Sense::click()));
+    if response.double_clicked() {
+        frame.act(Action::OpenLightbox(look.0, look.1));
+    }
+}
+
+/// "2.4 MB", "830 KB", "512 bytes".
+pub(super) fn file_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{} KB", b / 1_000),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// "3 May 2024" for seconds since 1970 (UTC), by the days-to-civil algorithm (H. Hinnant).
+pub(super) fn date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_dates_read_as_an_artist_would() {
+        assert_eq!(file_size(512), "512 bytes");
+        assert_eq!(file_size(830_400), "830 KB");
+        assert_eq!(file_size(2_400_000), "2.4 MB");
+        assert_eq!(date(0), "1 Jan 1970");
+        assert_eq!(date(1_714_694_400), "3 May 2024");
+        assert_eq!(date(951_782_400), "29 Feb 2000");
+        assert_eq!(date(-86_400), "31 Dec 1969");
     }
 }

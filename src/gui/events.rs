@@ -5,9 +5,10 @@ use eframe::egui;
 
 use crate::search::Query;
 
-use super::action::Action;
+use super::action::{Action, Copied};
 use super::app::{KindredApp, file_name};
 use super::banner::capitalise;
+use super::loader::{Loaded, Purpose};
 use super::state::{QueryView, SearchFailure, SearchState, View};
 use super::worker::{Command, Event};
 
@@ -17,6 +18,32 @@ impl KindredApp {
         let events: Vec<Event> = self.worker.poll().collect();
         for event in events {
             self.handle_event(ctx, event, actions);
+        }
+        let loaded: Vec<Loaded> = self.loader.poll().collect();
+        for answer in loaded {
+            self.handle_loaded(ctx, answer);
+        }
+    }
+
+    /// Applies one decoded image: the lightbox's, the large preview's, or pixels to copy.
+    pub(super) fn handle_loaded(&mut self, ctx: &egui::Context, answer: Loaded) {
+        match answer.purpose {
+            Purpose::Lightbox => {
+                if let Some(lightbox) = &mut self.lightbox
+                    && lightbox.item().path == answer.path
+                {
+                    lightbox.loaded(ctx, answer.token, answer.image);
+                }
+            }
+            Purpose::Preview => self.detail.loaded(ctx, answer.token, answer.image),
+            Purpose::Copy if answer.token == self.copy_token => match answer.image {
+                Ok(img) => {
+                    ctx.copy_image(egui::ColorImage::from_rgba_unmultiplied(img.size, &img.rgba));
+                    self.copied = Some(Copied::Image { path: answer.path, size: img.size });
+                }
+                Err(reason) => self.banner = Some(format!("Cannot copy {}: {reason}", file_name(&answer.path))),
+            },
+            Purpose::Copy => {}
         }
     }
 
@@ -43,8 +70,11 @@ impl KindredApp {
             }
             Event::Results { token, results } => {
                 if let Some(q) = self.awaiting(token) {
+                    // "Show more" keeps the selection: the first results do not change.
+                    if q.results.selected.is_some_and(|s| s >= results.hits.len()) {
+                        q.results.selected = None;
+                    }
                     q.search = SearchState::Ready(results.hits);
-                    q.results.selected = None;
                 }
             }
             Event::QueryFailed { token, path, reason, not_an_image } => {
@@ -64,8 +94,9 @@ impl KindredApp {
             }
             Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
             Event::Details { key, details } => self.detail.insert(key, details),
-            Event::Artworks(list) => self.library.artworks = Some(list),
+            Event::Artworks(list) => self.library.set_artworks(list),
             Event::Info(info) => self.status.info = Some(*info),
+            Event::Failures(list) => self.status.problems = Some(list),
             Event::Error(msg) => self.banner = Some(msg),
             Event::Notice(msg) => self.banner = Some(capitalise(&msg)),
         }

@@ -1,9 +1,11 @@
 //! What a panel borrows while it draws: the thumbnail cache (which asks the worker for what is
-//! missing) and the frame's action list. Panels own their own state and get this beside it.
+//! missing), the image loader and the frame's action list. Panels own their own state and get this
+//! beside it.
 
 use eframe::egui::TextureHandle;
 
 use super::action::Action;
+use super::loader::Loader;
 use super::thumbs::ThumbCache;
 use super::worker::{ThumbKey, WorkerHandle};
 
@@ -11,6 +13,10 @@ use super::worker::{ThumbKey, WorkerHandle};
 pub(super) struct Frame<'a> {
     pub(super) thumbs: &'a mut ThumbCache,
     pub(super) worker: &'a WorkerHandle,
+    /// Decodes at viewing size (lightbox, large preview).
+    pub(super) loader: &'a Loader,
+    /// Tokens handed out to loader requests so far.
+    pub(super) tokens: &'a mut u64,
     pub(super) actions: &'a mut Vec<Action>,
 }
 

@@ -9,12 +9,55 @@ use crate::import::{ImportSummary, Phase, Progress};
 use super::action::Action;
 use super::frame::Frame;
 
-/// The running import and the last one's summary.
+/// The running import, the last one's summary, and the "Import a folder" window.
 #[derive(Default)]
 pub struct ImportPanel {
     pub(super) running: Option<RunningImport>,
+    /// The "Import a folder" window, while open.
+    pub(super) ask: Option<ImportAsk>,
     /// Summary of the last finished import, until closed.
     pub(super) last: Option<ImportSummary>,
+}
+
+/// The "Import a folder" window: a path field that works everywhere, and Browse… for the system's
+/// folder dialog where there is one.
+#[derive(Default)]
+pub struct ImportAsk {
+    /// The folder's path as typed or pasted.
+    pub(super) path: String,
+    /// Why the last attempt did not start an import.
+    pub(super) problem: Option<String>,
+}
+
+impl ImportAsk {
+    pub(super) fn show(&mut self, ctx: &egui::Context, frame: &mut Frame) {
+        let mut open = true;
+        egui::Window::new("Import a folder").collapsible(false).resizable(false).open(&mut open).show(ctx, |ui| {
+            let label = ui.label("Folder to import:");
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.path).hint_text("/home/you/Pictures/references").desired_width(420.0))
+                .labelled_by(label.id);
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.weak("Type or paste its path, or choose it with Browse…. Dropping a folder onto the window, or pasting its path (Ctrl+V), imports it too.");
+            if let Some(problem) = &self.problem {
+                ui.colored_label(ui.visuals().warn_fg_color, problem);
+            }
+            ui.horizontal(|ui| {
+                if ui.button("Import").clicked() || entered {
+                    frame.act(Action::ImportTyped);
+                }
+                if ui.button("Browse…").on_hover_text("Choose the folder in the system's dialog").clicked() {
+                    frame.act(Action::BrowseFolder);
+                }
+                if ui.button("Cancel").clicked() {
+                    frame.act(Action::CloseImportAsk);
+                }
+            });
+        });
+        if !open {
+            frame.act(Action::CloseImportAsk);
+        }
+    }
 }
 
 /// An import under way.

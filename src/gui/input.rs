@@ -5,16 +5,113 @@ use std::path::PathBuf;
 
 use super::action::Action;
 use super::app::file_name;
+use super::lightbox::Zoom;
 use super::results::Step;
 use super::trail::TrailEntry;
 
-/// The actions the frame's input asks for; keys only matter while a query is shown.
-pub(super) fn actions(ctx: &egui::Context, in_query: bool, actions: &mut Vec<Action>) {
+/// Which keys apply: the lightbox's, the results', or the library grid's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Keys {
+    /// The lightbox is open.
+    Lightbox,
+    /// A query's results are shown.
+    Query,
+    /// The library grid is shown.
+    Library,
+}
+
+/// The actions the frame's input asks for.
+pub(super) fn actions(ctx: &egui::Context, keys_for: Keys, actions: &mut Vec<Action>) {
     drops(ctx, actions);
-    paste(ctx, actions);
-    if in_query {
-        keys(ctx, actions);
+    // Typing in a text field (the library filter) keeps its keys, Ctrl+C and Ctrl+V.
+    if ctx.text_edit_focused() {
+        return;
     }
+    paste(ctx, actions);
+    copy(ctx, actions);
+    match keys_for {
+        Keys::Lightbox => lightbox_keys(ctx, actions),
+        Keys::Query => query_keys(ctx, actions),
+        Keys::Library => grid_keys(ctx, actions),
+    }
+}
+
+/// Ctrl+C copies the image shown or selected; with Shift, its file.
+fn copy(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    let (copy, shift) = ctx.input(|i| (i.events.iter().any(|e| matches!(e, egui::Event::Copy)), i.modifiers.shift));
+    if copy {
+        actions.push(Action::CopyCurrent { file: shift });
+    }
+}
+
+/// Esc or Space close, Left/Right step, 0 fits, 1 shows actual pixels, Enter finds kindred.
+fn lightbox_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    use egui::{Key, Modifiers};
+    ctx.input_mut(|i| {
+        if i.consume_key(Modifiers::NONE, Key::Escape) || i.consume_key(Modifiers::NONE, Key::Space) {
+            actions.push(Action::CloseLightbox);
+            return;
+        }
+        if i.consume_key(Modifiers::NONE, Key::ArrowLeft) {
+            actions.push(Action::LightboxStep(-1));
+        }
+        if i.consume_key(Modifiers::NONE, Key::ArrowRight) {
+            actions.push(Action::LightboxStep(1));
+        }
+        if i.consume_key(Modifiers::NONE, Key::Num0) {
+            actions.push(Action::LightboxZoom(Zoom::Fit));
+        }
+        if i.consume_key(Modifiers::NONE, Key::Num1) {
+            actions.push(Action::LightboxZoom(Zoom::Scale(1.0)));
+        }
+        if i.consume_key(Modifiers::NONE, Key::Enter) {
+            actions.push(Action::LightboxFindKindred);
+        }
+    });
+}
+
+/// Backspace or Alt+Left: back; Alt+Right: forward; then the grid's keys.
+fn query_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    use egui::{Key, Modifiers};
+    let (back, forward) = ctx.input_mut(|i| {
+        let back = i.consume_key(Modifiers::NONE, Key::Backspace) || i.consume_key(Modifiers::ALT, Key::ArrowLeft);
+        (back, i.consume_key(Modifiers::ALT, Key::ArrowRight))
+    });
+    if back {
+        actions.push(Action::Back);
+    } else if forward {
+        actions.push(Action::Forward);
+    } else {
+        grid_keys(ctx, actions);
+    }
+}
+
+/// Arrows, Home, End, Page Up/Down move the selection; Enter finds its kindred; Space looks closer.
+fn grid_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    use egui::{Key, Modifiers};
+    ctx.input_mut(|i| {
+        let steps = [
+            (Key::ArrowLeft, Step::Left),
+            (Key::ArrowRight, Step::Right),
+            (Key::ArrowUp, Step::Up),
+            (Key::ArrowDown, Step::Down),
+            (Key::Home, Step::First),
+            (Key::End, Step::Last),
+            (Key::PageUp, Step::PageUp),
+            (Key::PageDown, Step::PageDown),
+        ];
+        // Every key is consumed, so none reaches a widget; only the first counts.
+        let pressed: Vec<Step> = steps.into_iter().filter(|(key, _)| i.consume_key(Modifiers::NONE, *key)).map(|(_, step)| step).collect();
+        if let Some(step) = pressed.first() {
+            actions.push(Action::Select(*step));
+        }
+        if i.consume_key(Modifiers::NONE, Key::Enter) {
+            actions.push(Action::HopToSelected);
+        }
+        if i.consume_key(Modifiers::NONE, Key::Space) {
+            actions.push(Action::LookAtSelected);
+        }
+    });
 }
 
 /// Dropped folders are imported; a dropped file becomes the query.
@@ -54,10 +151,7 @@ fn paste(ctx: &egui::Context, actions: &mut Vec<Action>) {
         })
     });
     match pasted {
-        Some(Pasted::Image(image)) => actions.push(match save_pasted(&image) {
-            Ok(path) => Action::Hop(TrailEntry::file(path)),
-            Err(e) => Action::Banner(format!("Could not use the pasted image: {e}")),
-        }),
+        Some(Pasted::Image(image)) => actions.push(Action::PasteImage(image)),
         Some(Pasted::Text(text)) => {
             let text = text.trim();
             let path = PathBuf::from(text.strip_prefix("file://").unwrap_or(text));
@@ -65,42 +159,10 @@ fn paste(ctx: &egui::Context, actions: &mut Vec<Action>) {
                 actions.push(Action::Hop(TrailEntry::file(path)));
             } else if path.is_dir() {
                 actions.push(Action::StartImport(vec![path]));
+            } else if path.is_absolute() && !text.contains('\n') {
+                actions.push(Action::Banner(format!("Nothing to paste: there is no file or folder at {}.", path.display())));
             }
         }
         None => {}
     }
-}
-
-/// Backspace or Alt+Left: back; arrows: move the selection; Enter: hop to it.
-fn keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
-    use egui::{Key, Modifiers};
-    ctx.input_mut(|i| {
-        let back = i.consume_key(Modifiers::NONE, Key::Backspace) || i.consume_key(Modifiers::ALT, Key::ArrowLeft);
-        let steps = [(Key::ArrowLeft, Step::Left), (Key::ArrowRight, Step::Right), (Key::ArrowUp, Step::Up), (Key::ArrowDown, Step::Down)];
-        // Every key is consumed, so none reaches a widget; only the first arrow counts.
-        let pressed: Vec<Step> = steps.into_iter().filter(|(key, _)| i.consume_key(Modifiers::NONE, *key)).map(|(_, step)| step).collect();
-        let enter = i.consume_key(Modifiers::NONE, Key::Enter);
-        if back {
-            actions.push(Action::Back);
-            return;
-        }
-        if let Some(step) = pressed.first() {
-            actions.push(Action::Select(*step));
-        }
-        if enter {
-            actions.push(Action::HopToSelected);
-        }
-    });
-}
-
-/// Writes a pasted image to a temporary PNG, so it can be queried like a dropped file.
-fn save_pasted(image: &egui::ColorImage) -> anyhow::Result<PathBuf> {
-    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let [w, h] = image.size;
-    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
-    let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba).ok_or_else(|| anyhow::anyhow!("empty image"))?;
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("kindred-pasted-{}-{n}.png", std::process::id()));
-    img.save(&path)?;
-    Ok(path)
 }

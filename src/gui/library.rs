@@ -1,5 +1,7 @@
-//! The library view: every searchable artwork as a virtualised grid, or the welcome screen of an
-//! empty library. Clicking an artwork queries with it.
+//! The library view: every searchable artwork as a virtualised grid with a file-name filter and a
+//! sort order, or the welcome screen of an empty library. A click selects an artwork (the detail
+//! panel describes it), a double-click or Enter finds its kindred, the magnifier or Space looks
+//! closer.
 
 use eframe::egui;
 
@@ -8,15 +10,37 @@ use crate::catalog::Artwork;
 use super::action::Action;
 use super::app::file_name;
 use super::frame::Frame;
-use super::tile::{grid_shape, tile};
+use super::lightbox::Source;
+use super::results::{GridNav, Layout, folder_name};
+use super::tile::{TileText, tile};
 use super::trail::TrailEntry;
 use super::worker::ThumbKey;
+
+/// The library grid's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// By folder, then file name (the catalog's path order).
+    #[default]
+    Folder,
+    /// By file name, ignoring case.
+    Name,
+    /// Newest file first.
+    Date,
+}
 
 /// The library grid's state.
 #[derive(Default)]
 pub struct LibraryGrid {
     /// Searchable artworks; `None` until the worker has listed them.
-    pub(super) artworks: Option<Vec<Artwork>>,
+    artworks: Option<Vec<Artwork>>,
+    /// Selection and scroll position.
+    pub(super) nav: GridNav,
+    /// Only artworks whose file name contains this (ignoring case).
+    pub(super) filter: String,
+    pub(super) sort: Sort,
+    /// Indices into `artworks` of the artworks shown, in order, and the filter and sort they are for.
+    shown: Vec<usize>,
+    shown_for: Option<(String, Sort)>,
 }
 
 impl LibraryGrid {
@@ -25,7 +49,53 @@ impl LibraryGrid {
         self.artworks.as_ref().map(Vec::len)
     }
 
-    pub(super) fn show(&self, ui: &mut egui::Ui, side: f32, can_import: bool, frame: &mut Frame) {
+    /// Replaces the list (after an import).
+    pub(super) fn set_artworks(&mut self, list: Vec<Artwork>) {
+        self.artworks = Some(list);
+        self.shown_for = None;
+        self.nav.selected = None;
+    }
+
+    /// The artworks shown, in order (filtered and sorted).
+    pub(super) fn shown(&mut self) -> impl ExactSizeIterator<Item = &Artwork> + '_ {
+        self.refresh();
+        let list = self.artworks.as_deref().unwrap_or_default();
+        self.shown.iter().map(move |&i| &list[i])
+    }
+
+    /// The `i`-th artwork shown.
+    pub(super) fn shown_at(&mut self, i: usize) -> Option<&Artwork> {
+        self.refresh();
+        let list = self.artworks.as_deref()?;
+        self.shown.get(i).map(|&j| &list[j])
+    }
+
+    /// The selected artwork.
+    pub(super) fn selected(&mut self) -> Option<&Artwork> {
+        let i = self.nav.selected?;
+        self.shown_at(i)
+    }
+
+    /// Recomputes the shown list when the artworks, filter or sort changed.
+    fn refresh(&mut self) {
+        let Some(list) = &self.artworks else { return };
+        if self.shown_for.as_ref().is_some_and(|(f, s)| *f == self.filter && *s == self.sort) {
+            return;
+        }
+        let needle = self.filter.trim().to_lowercase();
+        let names: Vec<String> = list.iter().map(|a| file_name(&a.path).to_lowercase()).collect();
+        let mut shown: Vec<usize> = (0..list.len()).filter(|&i| needle.is_empty() || names[i].contains(&needle)).collect();
+        match self.sort {
+            Sort::Folder => {} // the catalog lists by path
+            Sort::Name => shown.sort_by(|&a, &b| names[a].cmp(&names[b])),
+            Sort::Date => shown.sort_by_key(|&i| std::cmp::Reverse(list[i].mtime_ns)),
+        }
+        self.shown = shown;
+        self.shown_for = Some((self.filter.clone(), self.sort));
+        self.nav.reset();
+    }
+
+    pub(super) fn show(&mut self, ui: &mut egui::Ui, side: f32, can_import: bool, frame: &mut Frame) {
         match &self.artworks {
             None => {
                 ui.horizontal(|ui| {
@@ -34,28 +104,69 @@ impl LibraryGrid {
                 });
             }
             Some(list) if list.is_empty() => empty_state(ui, can_import, frame),
-            Some(list) => grid(ui, list, side, frame),
+            Some(_) => self.grid(ui, side, frame),
         }
+    }
+
+    fn grid(&mut self, ui: &mut egui::Ui, side: f32, frame: &mut Frame) {
+        self.refresh();
+        let total = self.count().unwrap_or(0);
+        ui.horizontal(|ui| {
+            let shown = self.shown.len();
+            if shown < total {
+                ui.label(format!("{} of {} artworks", thousands(shown), thousands(total)));
+            }
+            ui.weak("Click to select, double-click or Enter to find kindred, Space to look closer");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                egui::ComboBox::from_label("Sort by")
+                    .selected_text(match self.sort {
+                        Sort::Folder => "Folder",
+                        Sort::Name => "Name",
+                        Sort::Date => "Date",
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.sort, Sort::Folder, "Folder");
+                        ui.selectable_value(&mut self.sort, Sort::Name, "Name");
+                        ui.selectable_value(&mut self.sort, Sort::Date, "Date");
+                    });
+                ui.add(egui::TextEdit::singleline(&mut self.filter).hint_text("Filter by file name").desired_width(180.0));
+            });
+        });
+        self.refresh();
+        let Self { artworks, nav, shown, .. } = self;
+        let list = artworks.as_deref().unwrap_or_default();
+        let layout = Layout { id_salt: "library-grid", n: shown.len(), side, caption_lines: 2, footer: 0.0 };
+        nav.show(ui, layout, frame, |ui, i, selected, frame| {
+            let a = &list[shown[i]];
+            let tex = frame.thumb(&ThumbKey::Artwork(a.id));
+            let name = file_name(&a.path);
+            let folder = folder_name(&a.path);
+            let label = format!("artwork: {name}, in {folder}");
+            let look = format!("look closer: {name}");
+            let t =
+                tile(ui, tex.as_ref(), side, &TileText { caption: &name, sub: Some(&folder), label: &label, look: Some(&look) }, selected);
+            if t.look {
+                frame.act(Action::OpenLightbox(Source::Library, i));
+            } else if t.response.double_clicked() {
+                frame.act(Action::Query(TrailEntry::artwork(a.id, &a.path)));
+            } else if t.response.clicked() {
+                frame.act(Action::SelectIndex(i));
+            }
+        });
     }
 }
 
-fn grid(ui: &mut egui::Ui, list: &[Artwork], side: f32, frame: &mut Frame) {
-    ui.label(format!("{} artworks — click one to find its kindred", list.len()));
-    let (cols, rows) = grid_shape(ui, side, list.len());
-    let row_h = side + ui.text_style_height(&egui::TextStyle::Small) + 2.0;
-    egui::ScrollArea::vertical().id_salt("library-grid").auto_shrink([false, false]).show_rows(ui, row_h, rows, |ui, range| {
-        for row in range {
-            ui.horizontal(|ui| {
-                for a in list.iter().skip(row * cols).take(cols) {
-                    let tex = frame.thumb(&ThumbKey::Artwork(a.id));
-                    let name = file_name(&a.path);
-                    if tile(ui, tex.as_ref(), side, &name, &format!("artwork: {name}"), false).clicked() {
-                        frame.act(Action::Query(TrailEntry::artwork(a.id, &a.path)));
-                    }
-                }
-            });
+/// "2,062".
+pub(super) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-    });
+        out.push(c);
+    }
+    out
 }
 
 fn empty_state(ui: &mut egui::Ui, can_import: bool, frame: &mut Frame) {
@@ -72,4 +183,17 @@ fn empty_state(ui: &mut egui::Ui, can_import: bool, frame: &mut Frame) {
         ui.add_space(8.0);
         ui.weak("…or drop a folder (to import it) or an image (to find its kindred) onto this window.");
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2062), "2,062");
+        assert_eq!(thousands(100_000), "100,000");
+    }
 }

@@ -17,6 +17,8 @@ mod frame;
 mod import;
 mod input;
 mod library;
+pub mod lightbox;
+mod loader;
 mod query_view;
 pub mod results;
 mod settings;

@@ -6,9 +6,11 @@ use crate::aspect::Aspect;
 
 use super::action::Action;
 use super::frame::Frame;
+use super::lightbox::Source;
+use super::results;
 use super::settings::{AspectMode, Settings};
 use super::state::{QueryView, SearchFailure, SearchState};
-use super::tile::tile;
+use super::tile::{TileText, tile};
 use super::trail;
 
 impl QueryView {
@@ -16,9 +18,16 @@ impl QueryView {
         trail::show(ui, &self.trail, frame);
         ui.separator();
         let current = self.current();
+        // A short window (800 × 600) gets a compact header, so more than one row of results shows.
+        let side = if ui.available_height() < 600.0 { 72.0 } else { 160.0 };
         ui.horizontal(|ui| {
             let tex = frame.thumb(&current.key);
-            tile(ui, tex.as_ref(), 160.0, &current.name, &format!("query: {}", current.name), false);
+            let label = format!("query: {}", current.name);
+            let look = format!("look closer at the query: {}", current.name);
+            let t = tile(ui, tex.as_ref(), side, &TileText { caption: &current.name, sub: None, label: &label, look: Some(&look) }, false);
+            if t.look || t.response.double_clicked() {
+                frame.act(Action::OpenLightbox(Source::Query, 0));
+            }
             ui.vertical(|ui| {
                 ui.heading(format!("Kindred of {}", current.name));
                 aspect_controls(ui, settings, frame);
@@ -41,7 +50,7 @@ impl QueryView {
             SearchState::Ready(hits) if hits.is_empty() => {
                 ui.label("No results.");
             }
-            SearchState::Ready(hits) => self.results.show(ui, hits, settings.thumb_size, frame),
+            SearchState::Ready(hits) => results::show(&mut self.results, ui, hits, settings.thumb_size, hits.len() >= self.k, frame),
         }
     }
 }

@@ -2,10 +2,11 @@
 
 use crate::search::Hit;
 
-use super::results::ResultsGrid;
+use super::results::GridNav;
 use super::trail::TrailEntry;
 
-/// What the central area shows. A new view (lightbox, board, collection map, duplicates) is a
+/// What the central area shows; the lightbox opens over it (`KindredApp::lightbox`, lightbox.rs),
+/// so closing it finds the view as it was. A new view (board, collection map, duplicates) is a
 /// variant here owning its state, drawn from its own file by `KindredApp::draw` (app.rs) and entered
 /// or left through [`super::action::Action`]s in `KindredApp::apply` (action.rs).
 pub enum View {
@@ -32,14 +33,16 @@ pub struct QueryView {
     pub(super) trail: Vec<TrailEntry>,
     /// The current query's search.
     pub(super) search: SearchState,
-    /// Selection and layout of the results.
-    pub(super) results: ResultsGrid,
+    /// Selection and scroll position of the results.
+    pub(super) results: GridNav,
+    /// Number of results asked for ("Show more" asks for more).
+    pub(super) k: usize,
 }
 
 impl QueryView {
     /// A trail of one query, not yet searched.
     pub(super) fn new(entry: TrailEntry) -> Self {
-        Self { trail: vec![entry], search: SearchState::Idle, results: ResultsGrid::default() }
+        Self { trail: vec![entry], search: SearchState::Idle, results: GridNav::default(), k: super::app::RESULTS_K }
     }
 
     /// The query on screen.
@@ -53,6 +56,11 @@ impl QueryView {
             SearchState::Ready(hits) => hits,
             _ => &[],
         }
+    }
+
+    /// Selection and scroll position of the results.
+    pub fn results(&self) -> &GridNav {
+        &self.results
     }
 
     /// The selected result, if any.

@@ -2,24 +2,49 @@
 
 use eframe::egui;
 
-use egui::{Color32, Rect, Sense, TextureHandle, Vec2, pos2, vec2};
+use egui::{Color32, Rect, Sense, Stroke, StrokeKind, TextureHandle, Vec2, pos2, vec2};
 
-/// Draws one tile: the image fitted in a square, a caption below. `label` is its accessible name.
-pub(super) fn tile(
-    ui: &mut egui::Ui,
-    texture: Option<&TextureHandle>,
-    side: f32,
-    caption: &str,
-    label: &str,
-    selected: bool,
-) -> egui::Response {
-    let text_h = ui.text_style_height(&egui::TextStyle::Small) + 2.0;
+/// Side of the magnifier button in a tile's corner.
+const MAGNIFIER: f32 = 24.0;
+
+/// What a tile shows besides its image.
+pub(super) struct TileText<'a> {
+    /// First caption line (the file name, a score).
+    pub caption: &'a str,
+    /// Second, weaker caption line (the folder), if any.
+    pub sub: Option<&'a str>,
+    /// Accessible name of the tile.
+    pub label: &'a str,
+    /// Accessible name of its magnifier (opens the lightbox); `None`: no magnifier.
+    pub look: Option<&'a str>,
+}
+
+/// A drawn tile: its response, and whether its magnifier was clicked.
+pub(super) struct Tile {
+    pub response: egui::Response,
+    pub look: bool,
+}
+
+/// Height of a tile's caption: one small line, two with a folder line.
+pub(super) fn caption_height(ui: &egui::Ui, lines: usize) -> f32 {
+    (ui.text_style_height(&egui::TextStyle::Small) + 1.0) * lines as f32 + 1.0
+}
+
+/// Draws one tile: the image fitted in a square with a frame around it (white artwork stays
+/// visible on a light background), one or two caption lines below, and a magnifier in the corner
+/// while it is hovered or selected.
+pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32, text: &TileText<'_>, selected: bool) -> Tile {
+    let lines = if text.sub.is_some() { 2 } else { 1 };
+    let text_h = if text.caption.is_empty() && text.sub.is_none() { 0.0 } else { caption_height(ui, lines) };
     let (rect, response) = ui.allocate_exact_size(vec2(side, side + text_h), Sense::click());
+    let label = text.label;
     response.widget_info(|| egui::WidgetInfo::selected(egui::accesskit::Role::Button, true, selected, label));
+    let mut look = false;
     if ui.is_rect_visible(rect) {
         let image_rect = Rect::from_min_size(rect.min, Vec2::splat(side));
+        let visuals = ui.visuals().clone();
         let painter = ui.painter();
-        painter.rect_filled(image_rect, 4.0, ui.visuals().extreme_bg_color);
+        painter.rect_filled(image_rect, 4.0, visuals.extreme_bg_color);
         match texture {
             Some(tex) => {
                 let size = tex.size_vec2();
@@ -33,24 +58,52 @@ pub(super) fn tile(
                     egui::Align2::CENTER_CENTER,
                     "…",
                     egui::FontId::proportional(16.0),
-                    ui.visuals().weak_text_color(),
+                    visuals.weak_text_color(),
                 );
             }
         }
+        // A hairline frame on every tile, so a white artwork on the light theme keeps its edge.
+        painter.rect_stroke(image_rect, 4.0, Stroke::new(1.0, visuals.widgets.noninteractive.bg_stroke.color), StrokeKind::Inside);
+        if let Some(look_label) = text.look {
+            let mag_rect = Rect::from_min_size(image_rect.right_top() + vec2(-MAGNIFIER - 4.0, 4.0), Vec2::splat(MAGNIFIER));
+            let mag = ui.interact(mag_rect, response.id.with("look"), Sense::click());
+            mag.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, look_label));
+            if selected || response.hovered() || mag.hovered() {
+                magnifier(ui.painter(), mag_rect, mag.hovered());
+            }
+            look = mag.clicked();
+            mag.on_hover_text("Look closer (Space)");
+        }
         if selected || response.hovered() {
-            let colour = if selected { ui.visuals().selection.stroke.color } else { ui.visuals().widgets.hovered.fg_stroke.color };
-            painter.rect_stroke(image_rect, 4.0, egui::Stroke::new(2.0, colour), egui::StrokeKind::Inside);
+            let colour = if selected { visuals.selection.stroke.color } else { visuals.widgets.hovered.fg_stroke.color };
+            ui.painter().rect_stroke(image_rect, 4.0, Stroke::new(2.0, colour), StrokeKind::Inside);
         }
         let font = egui::TextStyle::Small.resolve(ui.style());
-        let galley = ui.fonts_mut(|f| {
-            f.layout_job(egui::text::LayoutJob {
-                wrap: egui::text::TextWrapping::truncate_at_width(side),
-                ..egui::text::LayoutJob::simple_singleline(caption.to_owned(), font, ui.visuals().text_color())
-            })
-        });
-        painter.galley(pos2(rect.min.x, image_rect.max.y + 1.0), galley, ui.visuals().text_color());
+        let mut y = image_rect.max.y + 1.0;
+        for (line, colour) in [(Some(text.caption), visuals.text_color()), (text.sub, visuals.weak_text_color())] {
+            let Some(line) = line.filter(|l| !l.is_empty()) else { continue };
+            let galley = ui.fonts_mut(|f| {
+                f.layout_job(egui::text::LayoutJob {
+                    wrap: egui::text::TextWrapping::truncate_at_width(side),
+                    ..egui::text::LayoutJob::simple_singleline(line.to_owned(), font.clone(), colour)
+                })
+            });
+            let height = galley.size().y;
+            ui.painter().galley(pos2(rect.min.x, y), galley, colour);
+            y += height + 1.0;
+        }
     }
-    response.on_hover_text(label)
+    Tile { response: response.on_hover_text(label), look }
+}
+
+/// A magnifying glass: a lens and a handle on a round backdrop.
+fn magnifier(painter: &egui::Painter, rect: Rect, hovered: bool) {
+    let backdrop = if hovered { Color32::from_black_alpha(220) } else { Color32::from_black_alpha(150) };
+    painter.circle_filled(rect.center(), rect.width() / 2.0, backdrop);
+    let lens = rect.center() - vec2(2.0, 2.0);
+    let stroke = Stroke::new(2.0, Color32::WHITE);
+    painter.circle_stroke(lens, 5.5, stroke);
+    painter.line_segment([lens + vec2(4.0, 4.0), lens + vec2(9.0, 9.0)], stroke);
 }
 
 /// Rows and columns of a grid of `n` tiles in the available width.

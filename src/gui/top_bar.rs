@@ -1,4 +1,4 @@
-//! The top bar: Back and Library while a query is shown, Add folder, theme and thumbnail size.
+//! The top bar: Back, Forward and Library while a query is shown, Import a folder…, theme and thumbnail size.
 
 use eframe::egui;
 
@@ -6,19 +6,33 @@ use super::action::Action;
 use super::frame::Frame;
 use super::settings::Settings;
 
-pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, in_query: bool, can_import: bool, frame: &mut Frame) {
+pub(super) fn show(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    in_query: bool,
+    can_forward: bool,
+    show_import: bool,
+    can_import: bool,
+    frame: &mut Frame,
+) {
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
-        if in_query {
-            if ui.button("Back").on_hover_text("Back (Backspace, Alt+Left)").clicked() {
-                frame.act(Action::Back);
-            }
-            if ui.button("Library").on_hover_text("Show the whole library").clicked() {
-                frame.act(Action::ShowLibrary);
-            }
+        if in_query && ui.button("Back").on_hover_text("Back (Backspace, Alt+Left)").clicked() {
+            frame.act(Action::Back);
         }
-        if ui.add_enabled(can_import, egui::Button::new("Add folder…")).on_hover_text("Import a folder of images").clicked() {
+        if (in_query || can_forward)
+            && ui.add_enabled(can_forward, egui::Button::new("Forward")).on_hover_text("Forward again (Alt+Right)").clicked()
+        {
+            frame.act(Action::Forward);
+        }
+        if in_query && ui.button("Library").on_hover_text("Show the whole library").clicked() {
+            frame.act(Action::ShowLibrary);
+        }
+        // The empty library's welcome has the same button, large.
+        if show_import
+            && ui.add_enabled(can_import, egui::Button::new("Import a folder…")).on_hover_text("Import a folder of images").clicked()
+        {
             frame.act(Action::PickFolder);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -9,7 +9,8 @@ use crate::search::Query;
 use super::action::Action;
 use super::app::file_name;
 use super::frame::Frame;
-use super::tile::tile;
+use super::lightbox::Item;
+use super::tile::{TileText, tile};
 use super::worker::ThumbKey;
 
 /// Side of a breadcrumb thumbnail.
@@ -24,17 +25,28 @@ pub struct TrailEntry {
     pub name: String,
     /// Its image.
     pub key: ThumbKey,
+    /// Its file.
+    pub path: PathBuf,
 }
 
 impl TrailEntry {
     /// A library artwork as a query.
     pub fn artwork(id: ArtworkId, path: &Path) -> Self {
-        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id) }
+        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id), path: path.to_path_buf() }
     }
 
     /// An image file as a query.
     pub fn file(path: PathBuf) -> Self {
-        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path) }
+        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path.clone()), path }
+    }
+
+    /// As a lightbox item.
+    pub(super) fn item(&self) -> Item {
+        let id = match &self.query {
+            Query::Artwork(id) => Some(*id),
+            Query::File(_) | Query::Blend(_) => None,
+        };
+        Item { id, path: self.path.clone() }
     }
 }
 
@@ -50,7 +62,8 @@ pub(super) fn show(ui: &mut egui::Ui, trail: &[TrailEntry], frame: &mut Frame) {
                 let tex = frame.thumb(&entry.key);
                 let current = i + 1 == trail.len();
                 let label = format!("trail {}: {}", i + 1, entry.name);
-                if tile(ui, tex.as_ref(), CRUMB, "", &label, current).clicked() && !current {
+                let text = TileText { caption: "", sub: None, label: &label, look: None };
+                if tile(ui, tex.as_ref(), CRUMB, &text, current).response.clicked() && !current {
                     frame.act(Action::BackTo(i));
                 }
             }

@@ -59,17 +59,23 @@ pub enum Command {
     ListArtworks,
     /// Counts, model, runtime and index state.
     Info,
-    /// Path, dimensions and palette of an artwork.
+    /// The files that could not be read, with the reason.
+    Failures,
+    /// Path, dimensions, file size, date and palette of an artwork.
     Details(ArtworkId),
 }
 
-/// Path, dimensions and palette of something shown in the detail panel.
+/// Path, dimensions, file size, date and palette of something shown in the detail panel.
 #[derive(Clone, Debug)]
 pub struct Details {
     /// File path.
     pub path: PathBuf,
     /// Pixel size, when known.
     pub size: Option<[u32; 2]>,
+    /// File size in bytes, when known.
+    pub bytes: Option<u64>,
+    /// Last modification, seconds since 1970, when known.
+    pub modified: Option<i64>,
     /// Dominant colours.
     pub palette: Vec<Swatch>,
 }
@@ -121,6 +127,8 @@ pub enum Event {
     Artworks(Vec<Artwork>),
     /// Library information.
     Info(Box<Info>),
+    /// The files that could not be read, with the reason.
+    Failures(Vec<(PathBuf, String)>),
     /// Something failed.
     Error(String),
     /// Something the user should know once, e.g. the library is read-only or the search index was
@@ -255,11 +263,16 @@ impl Worker {
                 Ok(info) => self.send(Event::Info(Box::new(info))),
                 Err(e) => self.send(Event::Error(format!("cannot read library info: {}", one_line(&e)))),
             },
+            Command::Failures => match lib.failures() {
+                Ok(list) => self.send(Event::Failures(list.into_iter().map(|a| (a.path, a.error.unwrap_or_default())).collect())),
+                Err(e) => self.send(Event::Error(format!("cannot list the files that couldn't be read: {}", one_line(&e)))),
+            },
             Command::Details(id) => {
                 let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
                     let size = a.width.zip(a.height).map(|(w, h)| [w, h]);
-                    Ok(Some(Details { path: a.path, size, palette: lib.catalog().palette(id)? }))
+                    let (bytes, modified) = (Some(a.size), Some(a.mtime_ns.div_euclid(1_000_000_000)));
+                    Ok(Some(Details { path: a.path, size, bytes, modified, palette: lib.catalog().palette(id)? }))
                 })();
                 match details {
                     Ok(Some(details)) => self.send(Event::Details { key: ThumbKey::Artwork(id), details }),
@@ -313,7 +326,8 @@ impl Worker {
             && let Ok(preview) = preview(p)
         {
             self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: preview.size, rgba: preview.rgba });
-            let details = Details { path: p.clone(), size: preview.original, palette: resolved.features.palette };
+            let (bytes, modified) = file_facts(p);
+            let details = Details { path: p.clone(), size: preview.original, bytes, modified, palette: resolved.features.palette };
             self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
             *self.previewed.borrow_mut() = Some(p.clone());
         }
@@ -363,6 +377,13 @@ fn preview(path: &Path) -> Result<Preview, String> {
     let small = decoded.image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8();
     let size = [small.width() as usize, small.height() as usize];
     Ok(Preview { rgba: small.into_raw(), size, original })
+}
+
+/// File size and modification time (seconds since 1970) of a file, when it can be read.
+fn file_facts(path: &Path) -> (Option<u64>, Option<i64>) {
+    let Ok(meta) = std::fs::metadata(path) else { return (None, None) };
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64);
+    (Some(meta.len()), modified)
 }
 
 /// An error and its causes on one line, for a banner.
