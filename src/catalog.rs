@@ -12,7 +12,7 @@ use crate::aspect::Aspect;
 use crate::colour::Swatch;
 use crate::error::{Error, Result};
 use crate::model::ModelId;
-use crate::vectors::Embedding;
+use crate::vectors::{ArtworkFeatures, Embedding};
 
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
 pub type ArtworkId = i64;
@@ -46,6 +46,10 @@ CREATE TABLE thumbnails (
     artwork_id INTEGER PRIMARY KEY REFERENCES artworks(id) ON DELETE CASCADE,
     jpeg       BLOB NOT NULL
 );
+"#, r#"
+-- Share of the artwork's pixels that are transparent: cut-outs (icons, sprites) are searched
+-- differently by `all` (query.rs, QueryKind). Rows from before are re-embedded anyway (new model).
+ALTER TABLE embeddings ADD COLUMN transparent REAL NOT NULL DEFAULT 0;
 "#];
 
 /// State of a catalogued file.
@@ -485,6 +489,17 @@ impl Catalog {
         }
     }
 
+    /// Share of an artwork's pixels that are transparent (0 for an opaque picture or no vectors).
+    pub fn transparent(&self, id: ArtworkId) -> Result<f32> {
+        let share: Option<f64> =
+            self.conn.query_row("SELECT transparent FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?;
+        match share {
+            Some(s) if (0.0..=1.0).contains(&s) => Ok(s as f32),
+            Some(s) => Err(Error::CorruptRecord(format!("transparent share {s} of artwork {id} is not a fraction"))),
+            None => Ok(0.0),
+        }
+    }
+
     /// JPEG thumbnail of an artwork.
     pub fn thumbnail(&self, id: ArtworkId) -> Result<Option<Vec<u8>>> {
         Ok(self.conn.query_row("SELECT jpeg FROM thumbnails WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?)
@@ -523,17 +538,18 @@ impl Writer<'_> {
         Ok(id)
     }
 
-    /// Stores an artwork's vectors and palette, replacing older ones.
-    pub fn put_embedding(&mut self, id: ArtworkId, model: &ModelId, e: &Embedding, palette: &[Swatch]) -> Result<()> {
+    /// Stores an artwork's vectors, palette and transparent share, replacing older ones.
+    pub fn put_features(&mut self, id: ArtworkId, model: &ModelId, features: &ArtworkFeatures) -> Result<()> {
         self.changed = true;
         let sql = format!(
-            "INSERT OR REPLACE INTO embeddings(artwork_id, model, {}, palette) VALUES (?, ?, {}, ?)",
+            "INSERT OR REPLACE INTO embeddings(artwork_id, model, {}, palette, transparent) VALUES (?, ?, {}, ?, ?)",
             vector_columns(""),
             vec!["?"; Aspect::ALL.len()].join(", ")
         );
         let mut values: Vec<Value> = vec![Value::Integer(id), Value::Text(model.as_str().to_owned())];
-        values.extend(e.iter().map(|(_, v)| Value::Blob(f32_bytes(v))));
-        values.push(Value::Text(serde_json::to_string(palette).expect("swatches serialise")));
+        values.extend(features.embedding.iter().map(|(_, v)| Value::Blob(f32_bytes(v))));
+        values.push(Value::Text(serde_json::to_string(&features.palette).expect("swatches serialise")));
+        values.push(Value::Real(f64::from(features.transparent)));
         self.tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
         Ok(())
     }
@@ -549,7 +565,7 @@ impl Writer<'_> {
         self.changed = true;
         self.tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO embeddings(artwork_id, model, {cols}, palette) SELECT ?2, model, {cols}, palette FROM embeddings WHERE artwork_id = ?1",
+                "INSERT OR REPLACE INTO embeddings(artwork_id, model, {cols}, palette, transparent) SELECT ?2, model, {cols}, palette, transparent FROM embeddings WHERE artwork_id = ?1",
                 cols = vector_columns("")
             ),
             params![from, to],
@@ -807,7 +823,8 @@ mod tests {
                 format: "png",
             })
             .unwrap();
-        w.put_embedding(id, &model, &emb(0.5), &[Swatch { rgb: [1, 2, 3], weight: 1.0 }]).unwrap();
+        let features = ArtworkFeatures { embedding: emb(0.5), palette: vec![Swatch { rgb: [1, 2, 3], weight: 1.0 }], transparent: 0.25 };
+        w.put_features(id, &model, &features).unwrap();
         w.put_failure(Path::new("/a/bad.jpg"), 0, 1, "empty file").unwrap();
         w.commit().unwrap();
         assert_eq!(cat.generation().unwrap(), 1);
@@ -816,6 +833,7 @@ mod tests {
         assert_eq!(cat.counts(&ModelId::from_key("other")).unwrap().stale, 1);
         assert_eq!(cat.embeddings(&[id], &model).unwrap()[&id], emb(0.5));
         assert_eq!(cat.palette(id).unwrap()[0].rgb, [1, 2, 3]);
+        assert_eq!(cat.transparent(id).unwrap(), 0.25);
         assert_eq!(cat.embedded_by_hash(&model).unwrap()[&hash], vec![id]);
         let a = cat.artwork_by_path(Path::new("/a/b.png")).unwrap().unwrap();
         assert_eq!((a.id, a.width, a.status), (id, Some(3), Status::Ok));

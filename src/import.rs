@@ -18,7 +18,7 @@ use crate::embed::LazyEmbedder;
 use crate::error::{IoContext, Result};
 use crate::model::ModelId;
 use crate::preprocess::{self, Prepared};
-use crate::vectors::Embedding;
+use crate::vectors::{ArtworkFeatures, Embedding};
 
 /// Images embedded per model call.
 pub const BATCH: usize = 8;
@@ -540,7 +540,12 @@ fn embed_and_store(
             format,
         };
         let id = writer.put_artwork(&meta)?;
-        writer.put_embedding(id, model, &Embedding::new(&prepared.colour, &cnn), &prepared.colour.palette)?;
+        let features = ArtworkFeatures {
+            embedding: Embedding::new(&prepared.colour, &cnn),
+            palette: prepared.colour.palette.clone(),
+            transparent: prepared.transparent,
+        };
+        writer.put_features(id, model, &features)?;
         if let Some(jpeg) = &prepared.thumbnail {
             writer.put_thumbnail(id, jpeg)?;
         }

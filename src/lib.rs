@@ -28,4 +28,4 @@ pub mod vectors;
 pub use aspect::{Aspect, PerAspect, Weights};
 pub use error::{Error, Result};
 pub use library::{Library, LibraryOptions};
-pub use query::Query;
+pub use query::{Query, QueryKind};

@@ -8,14 +8,14 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::aspect::Weights;
+use crate::aspect::{PerAspect, Weights};
 use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, OpenMode, Status};
 use crate::embed::LazyEmbedder;
 use crate::error::{Error, IoContext, Result};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
 use crate::index::{HnswParams, IndexStore, Metric};
 use crate::model::{self, ModelId};
-use crate::query::{Query, blend_vectors};
+use crate::query::{Query, QueryKind, blend_vectors};
 use crate::runtime;
 use crate::search::{self, Hit};
 use crate::vectors::{ArtworkFeatures, Embedding};
@@ -39,6 +39,10 @@ pub struct LibraryOptions {
 pub struct SearchResults {
     /// The artwork the query is, when it is in the library.
     pub query_id: Option<ArtworkId>,
+    /// Picture or cut-out: what the preset `all` adapted to.
+    pub kind: QueryKind,
+    /// The weights the search used (the preset `all` adapts to the query's kind).
+    pub weights: Weights,
     /// Best first.
     pub hits: Vec<Hit>,
 }
@@ -199,12 +203,15 @@ impl Library {
         let resolved = self.query_features(query)?;
         let metric = self.metric()?;
         let indexes = self.index.ensure(&self.catalog, &self.model, metric)?;
-        let hits = search::nearest(&self.catalog, &self.model, indexes, &resolved.features.embedding, &resolved.members, weights, k)?;
+        let kind = QueryKind::of(resolved.features.transparent);
+        let weights = kind.weights(weights);
+        let embedding = &resolved.features.embedding;
+        let hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k)?;
         let query_id = match query {
             Query::Blend(_) => None,
             _ => resolved.members.first().copied(),
         };
-        Ok(SearchResults { query_id, hits })
+        Ok(SearchResults { query_id, kind, weights, hits })
     }
 
     /// The vectors a query searches with, and the library artworks it is made of. A blend's vector
@@ -221,11 +228,16 @@ impl Library {
         }
         let embedding = Embedding::from_fn(|a| blend_vectors(images.iter().map(|(w, (f, _))| (w[a], f.embedding[a].as_slice())), a.dim()));
         // Shown beside the query: the palette of the first image that pulls.
-        let palette = images.iter().find(|(w, _)| w.iter().any(|(_, x)| *x > 0.0)).map(|(_, (f, _))| f.palette.clone()).unwrap_or_default();
+        let pulls = |w: &PerAspect<f32>| w.iter().any(|(_, x)| *x > 0.0);
+        let palette = images.iter().find(|(w, _)| pulls(w)).map(|(_, (f, _))| f.palette.clone()).unwrap_or_default();
+        // A blend is the kind most of its pulling images are (the median share of transparency).
+        let mut shares: Vec<f32> = images.iter().filter(|(w, _)| pulls(w)).map(|(_, (f, _))| f.transparent).collect();
+        shares.sort_by(f32::total_cmp);
+        let transparent = shares.get(shares.len() / 2).copied().unwrap_or(0.0);
         let mut members: Vec<ArtworkId> = images.iter().filter_map(|(_, (_, id))| *id).collect();
         members.sort_unstable();
         members.dedup();
-        Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette }, members })
+        Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette, transparent }, members })
     }
 
     /// Features of one image, and its artwork id when it is in the library. A file in the library
@@ -234,7 +246,9 @@ impl Library {
         let stored = |lib: &Self, id: ArtworkId| -> Result<Option<ArtworkFeatures>> {
             let embedding = lib.catalog.embeddings(&[id], &lib.model)?.remove(&id);
             Ok(match embedding {
-                Some(embedding) => Some(ArtworkFeatures { embedding, palette: lib.catalog.palette(id)? }),
+                Some(embedding) => {
+                    Some(ArtworkFeatures { embedding, palette: lib.catalog.palette(id)?, transparent: lib.catalog.transparent(id)? })
+                }
                 None => None,
             })
         };

@@ -17,8 +17,15 @@ const EXPECTED_SHA256: &str = include_str!("../models/kindred-efficientnet-lite0
 pub const MODEL_NAME: &str = "efficientnet-lite0";
 /// Length of the shape/content vector: a 3 x 3 grid of the (centred) 112-channel stage.
 pub const SHAPE_DIM: usize = 112 * 9;
-/// Length of the texture/style vector: the Gram matrix (upper triangle) of the 40-channel stage.
-pub const TEXTURE_DIM: usize = 40 * 41 / 2;
+/// Texture's first part, brushwork: the Gram matrix (upper triangle) of the 40-channel stage of
+/// the crop at the artwork's own scale.
+pub const BRUSHWORK_DIM: usize = 40 * 41 / 2;
+/// Texture's second part, rendering: the Gram matrix of the 112-channel stage of the whole
+/// picture, on its first 128 principal axes over the reference set. Each part has unit length
+/// before the texture vector is normalised, so each is `1/sqrt(2)` of a stored texture vector.
+pub const RENDERING_DIM: usize = 128;
+/// Length of the texture/style vector: brushwork, then rendering.
+pub const TEXTURE_DIM: usize = BRUSHWORK_DIM + RENDERING_DIM;
 
 /// Identity of what makes a vector: the CNN (name and weights' sha256) and the colour recipe, as
 /// one key stored beside every vector (`efficientnet-lite0@faca971dde36/lab245-root4`). Vectors
@@ -119,5 +126,14 @@ mod tests {
         let id = ModelId::current();
         assert!(id.as_str().starts_with("efficientnet-lite0@"));
         assert_eq!((id.cnn(), id.colour_recipe()), (&id.as_str()[..31], crate::colour::COLOUR_RECIPE));
+    }
+
+    /// The stored model id, pinned: changing the model or the colour recipe must be a deliberate
+    /// act, since every library re-embeds on a new id. `faca971dde36` (texture without the
+    /// rendering part) was the id before issue 11.
+    #[test]
+    fn model_id_is_pinned() {
+        assert_eq!(ModelId::current().as_str(), "efficientnet-lite0@03d4fdb5b361/lab245-root4");
+        assert_eq!(crate::aspect::Aspect::Texture.dim(), BRUSHWORK_DIM + RENDERING_DIM);
     }
 }

@@ -40,6 +40,8 @@ pub struct Prepared {
     pub tensor: Vec<f32>,
     /// Colour histogram and palette.
     pub colour: ColourFeatures,
+    /// Share of the pixels that are (mostly) transparent, measured before flattening.
+    pub transparent: f32,
     /// JPEG thumbnail, longest side `THUMB_SIDE` (only when asked for: queries need none).
     pub thumbnail: Option<Vec<u8>>,
 }
@@ -56,6 +58,7 @@ pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
     let mut resizer = Resizer::new();
     let (pixels, has_alpha) = working_copy(&mut resizer, decoded.image, (width, height));
     let (w, h) = (pixels.width(), pixels.height());
+    let transparent = if has_alpha { transparent_share(&pixels) } else { 0.0 };
 
     // Colour is measured on what the artist sees (transparency over white), so a transparent PNG
     // and a flattened copy of it have the same colours.
@@ -72,7 +75,7 @@ pub fn prepare(decoded: Decoded, with_thumbnail: bool) -> Prepared {
         let (tw, th) = fit(w, h, THUMB_SIDE);
         encode_jpeg(resize(&mut resizer, &flat, tw, th).buffer(), tw, th)
     });
-    Prepared { width, height, tensor, colour, thumbnail }
+    Prepared { width, height, tensor, colour, transparent, thumbnail }
 }
 
 /// The image as a `fast_image_resize` buffer, reduced to `WORKING_SIDE` if larger. The reduced
@@ -93,6 +96,17 @@ fn working_copy(resizer: &mut Resizer, image: DynamicImage, full: (u32, u32)) ->
     }
     let (rw, rh) = fit(full.0, full.1, WORKING_SIDE);
     (resize(resizer, &pixels, rw, rh), has_alpha)
+}
+
+/// Share of an RGBA image's pixels with alpha below 250 (antialiased edges of a cut-out count a
+/// little; a picture with a faint transparent corner is still a picture, see `QueryKind`).
+fn transparent_share(rgba: &Image<'_>) -> f32 {
+    let px = rgba.buffer();
+    if rgba.pixel_type() != PixelType::U8x4 || px.is_empty() {
+        return 0.0;
+    }
+    let clear = px.chunks_exact(4).filter(|p| p[3] < 250).count();
+    clear as f32 / (px.len() / 4) as f32
 }
 
 /// Dimensions scaled so the longest side is at most `side` (never upscaled, never zero).

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::aspect::{Aspect, PerAspect};
+use crate::aspect::{Aspect, PerAspect, Weights};
 use crate::catalog::ArtworkId;
 use crate::error::{Error, Result};
 
@@ -63,6 +63,44 @@ impl Query {
     }
 }
 
+/// What kind of picture a query is. The default `all` weighs the aspects by it, because what two
+/// works by one hand share differs (BENCHMARKS.md, "Real art"): full pictures share colour and
+/// brushwork; cut-outs (icons, sprites, stickers: artwork on a transparent background) of one set
+/// come in every colour and share how they are drawn and rendered instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryKind {
+    /// A full picture: photo, painting, screenshot, card.
+    Picture,
+    /// Artwork on a transparent background.
+    Cutout,
+}
+
+impl QueryKind {
+    /// Share of transparent pixels from which an image counts as a cut-out (a faint transparent
+    /// corner does not make a picture a cut-out).
+    pub const CUTOUT_SHARE: f32 = 0.01;
+
+    /// `all` for a cut-out: texture 1, shape 0.25, colour off. Chosen by cross-validation across
+    /// the real-art families (leave one family out and two-fold; BENCHMARKS.md, "Real art"); the
+    /// synthetic benchmark has no cut-outs, so its figures are those of [`Weights::ALL`].
+    pub const CUTOUT_WEIGHTS: Weights = Weights { colour: 0.0, texture: 1.0, shape: 0.25 };
+
+    /// The kind of an image with this share of transparent pixels.
+    pub fn of(transparent: f32) -> Self {
+        if transparent >= Self::CUTOUT_SHARE { QueryKind::Cutout } else { QueryKind::Picture }
+    }
+
+    /// The weights a search of this kind uses: the preset `all` ([`Weights::ALL`]) adapts to the
+    /// kind; any other weights (one aspect, the user's sliders) are taken as they are.
+    pub fn weights(self, requested: &Weights) -> Weights {
+        match self {
+            QueryKind::Cutout if *requested == Weights::ALL => Self::CUTOUT_WEIGHTS,
+            _ => *requested,
+        }
+    }
+}
+
 /// Blends unit vectors: `normalise(Σ wᵢ·vᵢ)`, i.e. the direction of the weighted mean, so that
 /// cosine similarity to it ranks by closeness to the members as a whole. A blend that cancels out
 /// (or has no weight) is the zero vector: that aspect then matches nothing in particular.
@@ -89,6 +127,18 @@ mod tests {
         assert!(away_only.validate().is_err());
         assert!(Query::like_all([Query::Artwork(1), Query::Artwork(2)]).validate().is_ok());
         assert!(Query::Artwork(3).validate().is_ok());
+    }
+
+    #[test]
+    fn all_adapts_to_cutouts_and_explicit_weights_do_not() {
+        assert_eq!(QueryKind::of(0.0), QueryKind::Picture);
+        assert_eq!(QueryKind::of(0.005), QueryKind::Picture);
+        assert_eq!(QueryKind::of(0.4), QueryKind::Cutout);
+        assert_eq!(QueryKind::Picture.weights(&Weights::ALL), Weights::ALL);
+        assert_eq!(QueryKind::Cutout.weights(&Weights::ALL), QueryKind::CUTOUT_WEIGHTS);
+        let colour = Weights::only(Aspect::Colour);
+        assert_eq!(QueryKind::Cutout.weights(&colour), colour);
+        QueryKind::CUTOUT_WEIGHTS.validate().unwrap();
     }
 
     #[test]

@@ -10,11 +10,12 @@ use crate::decode::{self, ReadError};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
-use crate::aspect::{Aspect, Weights};
+use crate::aspect::{Aspect, PerAspect, Weights};
 use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::index::AspectIndexes;
-use crate::model::ModelId;
+use crate::model::{BRUSHWORK_DIM, ModelId};
+use crate::query::QueryKind;
 use crate::preprocess;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
@@ -54,16 +55,37 @@ pub fn features_of(path: &Path, bytes: &[u8], embedder: &mut Embedder) -> Result
     let decoded = preprocess::decode_for_prepare(bytes).map_err(|e| Error::decode(path, e))?;
     let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().ok_or_else(|| Error::Model("the model returned no vectors".into()))?;
-    Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette })
+    Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette, transparent: prepared.transparent })
 }
 
-/// Finds the `k` artworks most similar to `query`, excluding `exclude` (the query's own artworks);
-/// `k` is capped at the number of artworks indexed.
+/// The vectors a query of `kind` searches with, and per aspect the factor its similarities are
+/// multiplied by. A cut-out compares the whole texture vector (brushwork and rendering). A picture
+/// compares brushwork only: its texture query keeps the first [`BRUSHWORK_DIM`] values, and since
+/// brushwork is `1/sqrt(2)` of every stored texture vector, its cosine is scaled back by `sqrt(2)`
+/// to the brushwork-to-brushwork cosine. (The rendering part finds the set a cut-out comes from but
+/// mostly the subject for a picture: on filtered photographs it costs texture a third of its style
+/// P@10; BENCHMARKS.md, "Real art".)
+pub fn searched_vectors(query: &Embedding, kind: QueryKind) -> (Embedding, PerAspect<f32>) {
+    let mut vectors = query.clone();
+    let mut scale = PerAspect::from_fn(|_| 1.0);
+    if kind == QueryKind::Picture {
+        let texture = &mut vectors[Aspect::Texture];
+        texture[BRUSHWORK_DIM..].fill(0.0);
+        *texture = crate::vectors::normalised(texture);
+        scale[Aspect::Texture] = std::f32::consts::SQRT_2;
+    }
+    (vectors, scale)
+}
+
+/// Finds the `k` artworks most similar to `query` (an image of `kind`), excluding `exclude` (the
+/// query's own artworks); `k` is capped at the number of artworks indexed.
+#[allow(clippy::too_many_arguments)]
 pub fn nearest(
     catalog: &Catalog,
     model: &ModelId,
     indexes: &AspectIndexes,
     query: &Embedding,
+    kind: QueryKind,
     exclude: &[ArtworkId],
     weights: &Weights,
     k: usize,
@@ -76,6 +98,8 @@ pub fn nearest(
     if k == 0 {
         return Ok(Vec::new());
     }
+    let (query, scale) = searched_vectors(query, kind);
+    let query = &query;
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
     let mut candidates = BTreeSet::new();
@@ -94,7 +118,7 @@ pub fn nearest(
         .iter()
         .map(|(&id, e)| {
             let aspects: HashMap<Aspect, f32> =
-                weights.active().map(|a| (a, indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a))))).collect();
+                weights.active().map(|a| (a, scale[a] * indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a))))).collect();
             let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
             (id, score, aspects)
         })

@@ -23,6 +23,9 @@ pub struct ArtworkFeatures {
     pub embedding: Embedding,
     /// Dominant colours for display.
     pub palette: Vec<Swatch>,
+    /// Share of the pixels that are transparent: a cut-out (icon, sprite, sticker) is searched
+    /// differently by `all` (see [`crate::query::QueryKind`]).
+    pub transparent: f32,
 }
 
 /// Returns `v / |v|` (a zero vector stays zero).

@@ -8,7 +8,7 @@ use common::*;
 use kindred::catalog::Status;
 use kindred::index::{Backend, Origin};
 use kindred::library::IndexKind;
-use kindred::{LibraryOptions, Query, Weights};
+use kindred::{Aspect, LibraryOptions, Query, QueryKind, Weights};
 
 #[test]
 fn imports_samples_and_finds_near_duplicates_first() {
@@ -197,7 +197,6 @@ fn hnsw_index_is_a_rebuildable_cache_that_agrees_with_exact_search() {
 /// whose state claims the current representations over files of the old one.
 #[test]
 fn an_index_saved_in_the_old_representation_is_rebuilt() {
-    use kindred::Aspect;
     use kindred::index::{HnswIndex, HnswParams, Metric, Representation, Storage, VectorIndex};
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("lib");
@@ -327,4 +326,40 @@ fn near_duplicates_are_copies_and_only_copies() {
         }
     }
     println!("copies: lowest similarity {lowest:?}; different samples: highest {highest:?}");
+}
+
+/// Issue 11: the preset `all` weighs a cut-out (artwork on a transparent background) by how it is
+/// drawn, not by its colour; a flattened copy of the same artwork is a picture and keeps `all`.
+/// Both still find each other first, and the transparent share is stored in the catalog.
+#[test]
+fn all_adapts_to_cutouts_and_a_flattened_copy_stays_a_picture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let transparent = |p: &PathBuf| {
+        let rgba = image::open(p).unwrap().to_rgba8();
+        rgba.pixels().filter(|px| px[3] < 250).count() as f32 / (rgba.width() * rgba.height()) as f32
+    };
+    let samples = sample_files();
+    let cutout = samples.iter().find(|p| transparent(p) > 0.2).expect("a sample with a transparent background").clone();
+    let files = copy_into(&samples[..16].iter().cloned().chain([cutout.clone()]).collect::<Vec<_>>(), &tmp.path().join("art"));
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    import(&mut lib, &[tmp.path().join("art")]);
+    let original = files.iter().find(|p| p.file_name() == cutout.file_name()).unwrap();
+
+    let as_cutout = lib.search(&Query::File(original.clone()), &Weights::ALL, 5).unwrap();
+    let id = as_cutout.query_id.unwrap();
+    assert!((lib.catalog().transparent(id).unwrap() - transparent(&cutout)).abs() < 0.05, "stored share");
+    assert_eq!((as_cutout.kind, as_cutout.weights), (QueryKind::Cutout, QueryKind::CUTOUT_WEIGHTS));
+    assert!(as_cutout.hits.iter().all(|h| !h.aspects.contains_key(&Aspect::Colour)), "colour is off for a cut-out");
+    // Explicit weights are taken as given.
+    let colour = lib.search(&Query::Artwork(id), &Weights::only(Aspect::Colour), 5).unwrap();
+    assert_eq!(colour.weights, Weights::only(Aspect::Colour));
+
+    let flat = tmp.path().join("flattened.png");
+    load_flat(original).save(&flat).unwrap();
+    let as_picture = lib.search(&Query::File(flat), &Weights::ALL, 5).unwrap();
+    assert_eq!((as_picture.kind, as_picture.weights), (QueryKind::Picture, Weights::ALL));
+    assert_eq!(as_picture.hits[0].id, id, "the flattened copy finds its original first");
+    // A picture compares brushwork only, scaled back to the brushwork cosine: within [-1, 1].
+    let texture = as_picture.hits[0].aspects[&Aspect::Texture];
+    assert!(texture > 0.9 && texture <= 1.0 + 1e-4, "brushwork cosine of a copy: {texture}");
 }
