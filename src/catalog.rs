@@ -18,7 +18,8 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 pub type ArtworkId = i64;
 
 /// Schema migrations; entry `i` upgrades a catalog from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE artworks (
     id        INTEGER PRIMARY KEY,
@@ -46,11 +47,13 @@ CREATE TABLE thumbnails (
     artwork_id INTEGER PRIMARY KEY REFERENCES artworks(id) ON DELETE CASCADE,
     jpeg       BLOB NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 -- Share of the artwork's pixels that are transparent: cut-outs (icons, sprites) are searched
 -- differently by `all` (query.rs, QueryKind). Rows from before are re-embedded anyway (new model).
 ALTER TABLE embeddings ADD COLUMN transparent REAL NOT NULL DEFAULT 0;
-"#];
+"#,
+];
 
 /// State of a catalogued file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

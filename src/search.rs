@@ -15,8 +15,8 @@ use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::index::AspectIndexes;
 use crate::model::{BRUSHWORK_DIM, ModelId};
-use crate::query::QueryKind;
 use crate::preprocess;
+use crate::query::QueryKind;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
 /// One result.
@@ -55,7 +55,11 @@ pub fn features_of(path: &Path, bytes: &[u8], embedder: &mut Embedder) -> Result
     let decoded = preprocess::decode_for_prepare(bytes).map_err(|e| Error::decode(path, e))?;
     let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().ok_or_else(|| Error::Model("the model returned no vectors".into()))?;
-    Ok(ArtworkFeatures { embedding: Embedding::new(&prepared.colour, &cnn), palette: prepared.colour.palette, transparent: prepared.transparent })
+    Ok(ArtworkFeatures {
+        embedding: Embedding::new(&prepared.colour, &cnn),
+        palette: prepared.colour.palette,
+        transparent: prepared.transparent,
+    })
 }
 
 /// The vectors a query of `kind` searches with, and per aspect the factor its similarities are
@@ -117,8 +121,10 @@ pub fn nearest(
     let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
         .iter()
         .map(|(&id, e)| {
-            let aspects: HashMap<Aspect, f32> =
-                weights.active().map(|a| (a, scale[a] * indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a))))).collect();
+            let aspects: HashMap<Aspect, f32> = weights
+                .active()
+                .map(|a| (a, scale[a] * indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a)))))
+                .collect();
             let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
             (id, score, aspects)
         })

@@ -452,7 +452,10 @@ mod tests {
             .iter()
             .map(|&id| Hit { id, path: format!("/art/{id}.png").into(), score: 0.5, aspects: HashMap::new(), missing: false })
             .collect();
-        Event::Results { token, results: SearchResults { query_id: None, kind: crate::QueryKind::Picture, weights: crate::Weights::ALL, hits } }
+        Event::Results {
+            token,
+            results: SearchResults { query_id: None, kind: crate::QueryKind::Picture, weights: crate::Weights::ALL, hits },
+        }
     }
 
     /// Tokens of the searches sent to the worker so far.
