@@ -55,6 +55,9 @@ ALTER TABLE embeddings ADD COLUMN transparent REAL NOT NULL DEFAULT 0;
 "#,
 ];
 
+/// The oldest schema a read-only open can read without migrating.
+const READABLE_FROM_SCHEMA: usize = 1;
+
 /// State of a catalogued file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -280,7 +283,9 @@ impl Catalog {
             return Err(Error::Catalog { path: self.path.clone(), what, source: None });
         }
         if !writable {
-            if version < MIGRATIONS.len() {
+            // Schema 2 only adds `embeddings.transparent`, which reads as 0 where it is missing
+            // ([`Catalog::transparent`]): a library on read-only media stays readable.
+            if version < READABLE_FROM_SCHEMA {
                 let what = format!("needs an upgrade (schema {version}) but is read-only");
                 return Err(Error::Catalog { path: self.path.clone(), what, source: None });
             }
@@ -494,8 +499,11 @@ impl Catalog {
 
     /// Share of an artwork's pixels that are transparent (0 for an opaque picture or no vectors).
     pub fn transparent(&self, id: ArtworkId) -> Result<f32> {
-        let share: Option<f64> =
-            self.conn.query_row("SELECT transparent FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?;
+        let share: Option<f64> = match self.conn.query_row("SELECT transparent FROM embeddings WHERE artwork_id = ?1", [id], |r| r.get(0)) {
+            // A schema-1 catalog opened read-only (not migrated): no transparency recorded.
+            Err(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("no such column") => None,
+            other => other.optional()?,
+        };
         match share {
             Some(s) if (0.0..=1.0).contains(&s) => Ok(s as f32),
             Some(s) => Err(Error::CorruptRecord(format!("transparent share {s} of artwork {id} is not a fraction"))),

@@ -289,7 +289,10 @@ pub fn probe<R: BufRead + Seek>(mut reader: R, format: ImageFormat, len: u64) ->
         reader.seek(SeekFrom::Start(len.saturating_sub(4096))).map_err(io)?;
         let mut tail = Vec::with_capacity(4096);
         (&mut reader).take(4096).read_to_end(&mut tail).map_err(io)?;
-        if !jpeg_has_end(&tail) {
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+        // An end marker near the end, or (phone "motion photos": a video after the JPEG) one
+        // reached by walking the JPEG's markers from the start, streamed, keeping nothing.
+        if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) && !jpeg_structure_ends(&mut (&mut reader).take(len)).map_err(io)? {
             return Err(DecodeError::Truncated("JPEG"));
         }
         reader.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -487,43 +490,43 @@ fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
     Some(Decoded { image, format: ImageFormat::Jpeg, full_size })
 }
 
-/// A complete JPEG has its EOI marker (FF D9). It usually ends the file, but anything may follow
-/// it: phone "motion photos" append a whole video. So the marker is looked for by walking the
-/// JPEG's own structure from the start (segments skipped by their length, entropy-coded data,
-/// where FF is always followed by 00 or a restart marker, scanned to the next marker), then, for
-/// files whose structure does not parse, near the end as before. A cut file has neither.
-fn jpeg_has_end(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
-    jpeg_structure_ends(bytes) || tail.windows(2).any(|w| w == [0xFF, 0xD9])
+/// The next byte of `r`, or `None` at its end.
+fn next_byte(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    let b = r.fill_buf()?.first().copied();
+    if b.is_some() {
+        r.consume(1);
+    }
+    Ok(b)
 }
 
 /// Whether walking the JPEG's markers from SOI reaches EOI before the data runs out.
-fn jpeg_structure_ends(bytes: &[u8]) -> bool {
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        return false;
+fn jpeg_structure_ends(r: &mut impl BufRead) -> std::io::Result<bool> {
+    if next_byte(r)? != Some(0xFF) || next_byte(r)? != Some(0xD8) {
+        return Ok(false);
     }
-    let mut i = 2;
-    while i + 1 < bytes.len() {
-        if bytes[i] != 0xFF {
-            i += 1; // entropy-coded data
+    let mut after_ff = false;
+    while let Some(b) = next_byte(r)? {
+        if !after_ff {
+            after_ff = b == 0xFF; // entropy-coded data until a marker
             continue;
         }
-        match bytes[i + 1] {
-            0xD9 => return true,
+        match b {
+            0xD9 => return Ok(true),
             // Fill byte; stuffed zero and restart markers inside entropy-coded data; TEM.
-            0xFF => i += 1,
-            0x00 | 0x01 | 0xD0..=0xD7 => i += 2,
+            0xFF => {}
+            0x00 | 0x01 | 0xD0..=0xD7 => after_ff = false,
             // Any other marker has a segment: a big-endian length that counts itself.
             _ => {
-                let Some(len) = bytes.get(i + 2..i + 4).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else { return false };
-                if len < 2 {
-                    return false;
+                let (Some(hi), Some(lo)) = (next_byte(r)?, next_byte(r)?) else { return Ok(false) };
+                let len = u64::from(u16::from_be_bytes([hi, lo]));
+                if len < 2 || std::io::copy(&mut r.by_ref().take(len - 2), &mut std::io::sink())? < len - 2 {
+                    return Ok(false);
                 }
-                i += 2 + len;
+                after_ff = false;
             }
         }
     }
-    false
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -96,6 +96,8 @@ pub struct Library {
     embedder: LazyEmbedder,
     /// What the user should hear about once (e.g. a read-only library), oldest first.
     notices: VecDeque<String>,
+    /// The "readable by others" warning was queued (the app asks for `info` often: once is enough).
+    warned_exposed: bool,
     /// The directory cannot be written: search only, indexes kept in memory.
     read_only: bool,
     /// Features of the last query file, keyed by (path, size, mtime): re-ranking the same query
@@ -144,6 +146,7 @@ impl Library {
             index: IndexStore::new(dir.join("index"), options.index, options.hnsw, read_only),
             embedder: LazyEmbedder::default(),
             notices,
+            warned_exposed: false,
             read_only,
             last_query: None,
         })
@@ -233,7 +236,8 @@ impl Library {
         // A blend is the kind most of its pulling images are (the median share of transparency).
         let mut shares: Vec<f32> = images.iter().filter(|(w, _)| pulls(w)).map(|(_, (f, _))| f.transparent).collect();
         shares.sort_by(f32::total_cmp);
-        let transparent = shares.get(shares.len() / 2).copied().unwrap_or(0.0);
+        // The lower median: a tie between pictures and cut-outs is a picture (colour stays on).
+        let transparent = shares.get(shares.len().saturating_sub(1) / 2).copied().unwrap_or(0.0);
         let mut members: Vec<ArtworkId> = images.iter().filter_map(|(_, (_, id))| *id).collect();
         members.sort_unstable();
         members.dedup();
@@ -298,7 +302,9 @@ impl Library {
             Err(e) => (format!("unavailable: {e:#}"), None),
         };
         let exposed = exposed_to_others(&self.dir, self.catalog.path());
-        if let Some(what) = &exposed {
+        if let Some(what) = &exposed
+            && !std::mem::replace(&mut self.warned_exposed, true)
+        {
             self.notices.push_back(format!("warning: {what}; unreleased work should be private: `chmod -R go-rwx {}`", self.dir.display()));
         }
         Ok(Info {

@@ -91,11 +91,12 @@ impl QueryKind {
         if transparent >= Self::CUTOUT_SHARE { QueryKind::Cutout } else { QueryKind::Picture }
     }
 
-    /// The weights a search of this kind uses: the preset `all` ([`Weights::ALL`]) adapts to the
-    /// kind; any other weights (one aspect, the user's sliders) are taken as they are.
+    /// The weights a search of this kind uses: the preset `all` ([`Weights::ALL`], or weights in
+    /// its proportions) adapts to the kind; any other weights (one aspect, the user's sliders) are
+    /// taken as they are.
     pub fn weights(self, requested: &Weights) -> Weights {
         match self {
-            QueryKind::Cutout if *requested == Weights::ALL => Self::CUTOUT_WEIGHTS,
+            QueryKind::Cutout if requested.normalised() == Weights::ALL.normalised() => Self::CUTOUT_WEIGHTS,
             _ => *requested,
         }
     }

@@ -10,7 +10,7 @@ use crate::decode::{self, ReadError};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
-use crate::aspect::{Aspect, PerAspect, Weights};
+use crate::aspect::{Aspect, Weights};
 use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::index::AspectIndexes;
@@ -62,23 +62,28 @@ pub fn features_of(path: &Path, bytes: &[u8], embedder: &mut Embedder) -> Result
     })
 }
 
-/// The vectors a query of `kind` searches with, and per aspect the factor its similarities are
-/// multiplied by. A cut-out compares the whole texture vector (brushwork and rendering). A picture
-/// compares brushwork only: its texture query keeps the first [`BRUSHWORK_DIM`] values, and since
-/// brushwork is `1/sqrt(2)` of every stored texture vector, its cosine is scaled back by `sqrt(2)`
-/// to the brushwork-to-brushwork cosine. (The rendering part finds the set a cut-out comes from but
-/// mostly the subject for a picture: on filtered photographs it costs texture a third of its style
-/// P@10; BENCHMARKS.md, "Real art".)
-pub fn searched_vectors(query: &Embedding, kind: QueryKind) -> (Embedding, PerAspect<f32>) {
+/// The vectors a query of `kind` looks up candidates with, and for a picture the brushwork it is
+/// scored by. A cut-out compares the whole texture vector (brushwork and rendering). A picture
+/// compares brushwork only: its texture lookup keeps the first [`BRUSHWORK_DIM`] values, and its
+/// texture score is the brushwork-to-brushwork similarity ([`brushwork`]; brushwork is
+/// `1/sqrt(2)` of every stored texture vector), the same under every metric. (The rendering part
+/// finds the set a cut-out comes from but mostly the subject of a picture: on filtered photographs
+/// it costs texture a third of its style P@10; BENCHMARKS.md, "Real art".)
+pub fn searched_vectors(query: &Embedding, kind: QueryKind) -> (Embedding, Option<Vec<f32>>) {
     let mut vectors = query.clone();
-    let mut scale = PerAspect::from_fn(|_| 1.0);
-    if kind == QueryKind::Picture {
-        let texture = &mut vectors[Aspect::Texture];
-        texture[BRUSHWORK_DIM..].fill(0.0);
-        *texture = crate::vectors::normalised(texture);
-        scale[Aspect::Texture] = std::f32::consts::SQRT_2;
+    if kind == QueryKind::Cutout {
+        return (vectors, None);
     }
-    (vectors, scale)
+    let brush = brushwork(&vectors[Aspect::Texture]);
+    let texture = &mut vectors[Aspect::Texture];
+    texture.fill(0.0);
+    texture[..brush.len()].copy_from_slice(&brush);
+    (vectors, Some(brush))
+}
+
+/// The brushwork part of a texture vector, at unit length.
+pub fn brushwork(texture: &[f32]) -> Vec<f32> {
+    crate::vectors::normalised(&texture[..BRUSHWORK_DIM.min(texture.len())])
 }
 
 /// Finds the `k` artworks most similar to `query` (an image of `kind`), excluding `exclude` (the
@@ -102,7 +107,7 @@ pub fn nearest(
     if k == 0 {
         return Ok(Vec::new());
     }
-    let (query, scale) = searched_vectors(query, kind);
+    let (query, picture_brushwork) = searched_vectors(query, kind);
     let query = &query;
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
@@ -121,10 +126,14 @@ pub fn nearest(
     let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
         .iter()
         .map(|(&id, e)| {
-            let aspects: HashMap<Aspect, f32> = weights
-                .active()
-                .map(|a| (a, scale[a] * indexes.metric.similarity(indexes.metric.distance(query.get(a), e.get(a)))))
-                .collect();
+            let similarity = |a: Aspect| {
+                let distance = match (&picture_brushwork, a) {
+                    (Some(brush), Aspect::Texture) => indexes.metric.distance(brush, &brushwork(e.get(a))),
+                    _ => indexes.metric.distance(query.get(a), e.get(a)),
+                };
+                indexes.metric.similarity(distance)
+            };
+            let aspects: HashMap<Aspect, f32> = weights.active().map(|a| (a, similarity(a))).collect();
             let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
             (id, score, aspects)
         })

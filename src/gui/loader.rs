@@ -131,7 +131,8 @@ impl Drop for Loader {
 
 /// Decodes `path` with its long side at most `max_side` (never enlarged); the error is one line.
 pub fn load(path: &Path, max_side: u32) -> Result<LoadedImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    // Regular files only, size-capped: a FIFO or a device never blocks the thread.
+    let bytes = crate::search::read_query_file(path).map_err(|e| e.to_string())?;
     let decoded = decode::decode_reduced(&bytes, max_side).map_err(|e| e.to_string())?;
     let original = [decoded.width(), decoded.height()];
     let image = decoded.image;

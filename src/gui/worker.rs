@@ -371,7 +371,8 @@ struct Preview {
 
 /// Decodes an image file into a small RGBA preview; the error is a one-line reason fit for the UI.
 fn preview(path: &Path) -> Result<Preview, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    // Regular files only, size-capped: a FIFO or a device never blocks the thread.
+    let bytes = crate::search::read_query_file(path).map_err(|e| e.to_string())?;
     let decoded = decode::decode(&bytes).map_err(|e| e.to_string())?;
     let original = Some([decoded.width(), decoded.height()]);
     let small = decoded.image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8();
