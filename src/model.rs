@@ -134,6 +134,5 @@ mod tests {
     #[test]
     fn model_id_is_pinned() {
         assert_eq!(ModelId::current().as_str(), "efficientnet-lite0@03d4fdb5b361/lab245-root4");
-        assert_eq!(crate::aspect::Aspect::Texture.dim(), BRUSHWORK_DIM + RENDERING_DIM);
     }
 }

@@ -91,15 +91,7 @@ fn a_second_importer_is_refused_while_searches_keep_working() {
     let (lib, art) = (tmp.path().join("lib"), tmp.path().join("art"));
     let files = make_corpus(&art, 300);
     assert!(kindred(&lib, &["import", files[0].to_str().unwrap()]).status.success());
-    let mut first = Command::new(env!("CARGO_BIN_EXE_kindred"))
-        .arg("--library")
-        .arg(&lib)
-        .arg("import")
-        .arg(&art)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_import(&lib, &art);
     std::thread::sleep(std::time::Duration::from_millis(400));
     let second = kindred(&lib, &["import", art.to_str().unwrap()]);
     let search = kindred(&lib, &["search", files[1].to_str().unwrap(), "--json"]);

@@ -226,15 +226,7 @@ fn a_refused_second_importer_leaves_the_metric_alone() {
     let (lib, art) = (tmp.path().join("lib"), tmp.path().join("art"));
     let files = make_corpus(&art, 300);
     assert!(run(&lib, &["import", files[0].to_str().unwrap()]).status.success());
-    let mut first = Command::new(env!("CARGO_BIN_EXE_kindred"))
-        .arg("--library")
-        .arg(&lib)
-        .arg("import")
-        .arg(&art)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_import(&lib, &art);
     std::thread::sleep(std::time::Duration::from_millis(400));
     let second = run(&lib, &["import", art.to_str().unwrap(), "--metric", "euclidean"]);
     assert!(first.try_wait().unwrap().is_none(), "the first import should still be running");

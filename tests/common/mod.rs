@@ -101,7 +101,8 @@ pub fn bomb_png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn crc32(data: &[u8]) -> u32 {
+/// CRC-32 as PNG chunks carry it (for hand-made PNGs).
+pub fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {
         crc ^= u32::from(b);
@@ -147,4 +148,18 @@ impl Drop for Immutable<'_> {
     fn drop(&mut self) {
         let _ = std::process::Command::new("chattr").arg("-i").arg(self.0).status();
     }
+}
+
+/// Starts `kindred import DIR` into `lib` in the background (output discarded), for tests of what
+/// happens while an import runs.
+pub fn spawn_import(lib: &Path, dir: &Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(lib)
+        .arg("import")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }
