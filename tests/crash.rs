@@ -34,6 +34,12 @@ fn check_catalog(lib: &Path) -> i64 {
     let conn = rusqlite::Connection::open(lib.join("catalog.sqlite")).unwrap();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
+    // Killed while the library was being created (the private catalog file exists, its schema
+    // not yet committed): nothing half-made, and the next import sets it up.
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+    if tables == 0 {
+        return 0;
+    }
     let incomplete: i64 = conn
         .query_row(
             "SELECT count(*) FROM artworks a LEFT JOIN embeddings e ON e.artwork_id = a.id
