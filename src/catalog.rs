@@ -472,6 +472,19 @@ impl Catalog {
         Ok(out)
     }
 
+    /// Content hashes (blake3) of the given artworks (unhashed ones are simply absent).
+    pub fn hashes(&self, ids: &[ArtworkId]) -> Result<HashMap<ArtworkId, [u8; 32]>> {
+        let mut stmt = self.conn.prepare_cached("SELECT hash FROM artworks WHERE id = ?1 AND hash IS NOT NULL")?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for &id in ids {
+            let hash: Option<Vec<u8>> = stmt.query_row([id], |r| r.get(0)).optional()?;
+            if let Some(h) = hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()) {
+                out.insert(id, h);
+            }
+        }
+        Ok(out)
+    }
+
     /// Calls `f` for every artwork with status ok and current-model vectors (index rebuilds).
     pub fn for_each_embedding(&self, model: &ModelId, mut f: impl FnMut(ArtworkId, Embedding) -> Result<()>) -> Result<()> {
         let mut stmt = self.conn.prepare(&format!(

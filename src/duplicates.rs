@@ -48,9 +48,34 @@ pub fn sameness(a: (&[u8; 32], &Embedding), b: (&[u8; 32], &Embedding)) -> Optio
     is_near_duplicate(&similarities(a.1, b.1)).then_some(Sameness::Near)
 }
 
+/// Groups `n` ranked items so that repeated pictures share one group: each item joins the first
+/// group whose first (best-ranked) member it is the same picture as ([`sameness`], through
+/// `same(first, item)`), or starts a group. Groups come in rank order, members in rank order.
+/// Comparing with the group's first member only keeps a chain of slightly different copies from
+/// merging two different pictures step by step.
+pub fn group_copies(n: usize, mut same: impl FnMut(usize, usize) -> bool) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for item in 0..n {
+        match groups.iter_mut().find(|g| same(g[0], item)) {
+            Some(group) => group.push(item),
+            None => groups.push(vec![item]),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_join_the_best_ranked_picture_they_repeat() {
+        // Items 0, 2, 3 are one picture, 1 and 4 another; 5 is alike only to 3 (not to 0).
+        let picture = [0, 1, 0, 0, 1, 9];
+        let same = |a: usize, b: usize| picture[a] == picture[b] || (a, b) == (3, 5);
+        assert_eq!(group_copies(6, same), vec![vec![0, 2, 3], vec![1, 4], vec![5]]);
+        assert!(group_copies(0, |_, _| true).is_empty());
+    }
 
     #[test]
     fn same_bytes_are_exact_alike_vectors_near_others_neither() {

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::aspect::{PerAspect, Weights};
 use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, OpenMode, Status};
+use crate::duplicates;
 use crate::embed::LazyEmbedder;
 use crate::error::{Error, IoContext, Result};
 use crate::import::{self, ImportContext, ImportSummary, Phase, Progress};
@@ -215,6 +216,33 @@ impl Library {
             _ => resolved.members.first().copied(),
         };
         Ok(SearchResults { query_id, kind, weights, hits })
+    }
+
+    /// Folds repeated pictures among ranked hits into the best-ranked one (its `copies`, in rank
+    /// order), by the library's one test of sameness ([`crate::duplicates::sameness`]): the same
+    /// file in two folders, or a resized or re-encoded copy, takes one place in the results.
+    pub fn collapse_copies(&self, hits: Vec<Hit>) -> Result<Vec<Hit>> {
+        let ids: Vec<ArtworkId> = hits.iter().map(|h| h.id).collect();
+        let embeddings = self.catalog.embeddings(&ids, &self.model)?;
+        let hashes = self.catalog.hashes(&ids)?;
+        let groups = duplicates::group_copies(ids.len(), |a, b| {
+            let (a, b) = (ids[a], ids[b]);
+            match (hashes.get(&a), hashes.get(&b), embeddings.get(&a), embeddings.get(&b)) {
+                (Some(ha), Some(hb), _, _) if ha == hb => true,
+                (_, _, Some(ea), Some(eb)) => duplicates::is_near_duplicate(&duplicates::similarities(ea, eb)),
+                _ => false,
+            }
+        });
+        let mut hits: Vec<Option<Hit>> = hits.into_iter().map(Some).collect();
+        Ok(groups
+            .into_iter()
+            .filter_map(|group| {
+                let mut members = group.into_iter().filter_map(|i| hits[i].take());
+                let mut first = members.next()?;
+                first.copies.extend(members);
+                Some(first)
+            })
+            .collect())
     }
 
     /// The vectors a query searches with, and the library artworks it is made of. A blend's vector

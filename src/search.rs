@@ -33,6 +33,10 @@ pub struct Hit {
     pub aspects: HashMap<Aspect, f32>,
     /// The file is no longer at its path (re-import to re-scan).
     pub missing: bool,
+    /// Lower-ranked copies of the same picture folded into this hit
+    /// ([`crate::library::Library::collapse_copies`]); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<Hit>,
 }
 
 /// Reads an image file given as a query: a regular file of at most [`crate::decode::MAX_FILE`]
@@ -144,7 +148,7 @@ pub fn nearest(
         .map(|(id, score, aspects)| {
             let path = catalog.artwork(id)?.map(|a| a.path).unwrap_or_default();
             let missing = !path.exists();
-            Ok(Hit { id, path, score, aspects, missing })
+            Ok(Hit { id, path, score, aspects, missing, copies: Vec::new() })
         })
         .collect()
 }

@@ -182,6 +182,48 @@ fn dropped_near_duplicate_finds_its_original_first() {
 }
 
 #[test]
+fn copies_of_one_picture_take_one_tile_until_unfolded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_into(&sample_files()[..12], &tmp.path().join("art"));
+    let again = tmp.path().join("art/again");
+    std::fs::create_dir_all(&again).unwrap();
+    std::fs::copy(&files[5], again.join(name(&files[5]))).unwrap();
+    near_duplicate(&files[5], &again.join("smaller.jpg"));
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), &[tmp.path().join("art")]).added, 14);
+    let query = tmp.path().join("query.jpg");
+    near_duplicate(&files[5], &query);
+
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(14) && has_button(h, "artwork: "));
+    drop_file(&mut h, &query);
+    wait_results(&mut h);
+    let folded = result_labels(&h);
+    assert_eq!(folded.len(), 12, "three copies of one picture take one tile: {folded:?}");
+    assert_eq!(buttons(&h, "show 2 copies of ").len(), 1, "the tile says how many copies it folds");
+    assert!(folded[0].contains(&name(&files[5])) || folded[0].contains("smaller.jpg"), "the copies rank first: {folded:?}");
+    // Select a later result, unfold: the copies follow their picture and the selection stays on its artwork.
+    click_button(&mut h, "result 4: ");
+    let selected_id = |h: &Harness<'_, KindredApp>| h.state().hits().unwrap()[h.state().selected().unwrap()].id;
+    let selected = selected_id(&h);
+    click_button(&mut h, "show 2 copies of ");
+    let unfolded = result_labels(&h);
+    assert_eq!(unfolded.len(), 14, "{unfolded:?}");
+    assert_eq!(
+        unfolded[3..],
+        folded[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| l.replacen(&format!("result {}:", i + 2), &format!("result {}:", i + 4), 1))
+            .collect::<Vec<_>>()[..]
+    );
+    assert_eq!(selected_id(&h), selected, "the selection follows its artwork");
+    click_button(&mut h, "hide the 2 copies of ");
+    assert_eq!(result_labels(&h), folded, "folded again");
+    assert_eq!(selected_id(&h), selected);
+}
+
+#[test]
 fn clicking_a_result_hops_and_back_returns() {
     let tmp = tempfile::tempdir().unwrap();
     let (dir, files) = sample_library(tmp.path());

@@ -328,6 +328,43 @@ fn near_duplicates_are_copies_and_only_copies() {
     println!("copies: lowest similarity {lowest:?}; different samples: highest {highest:?}");
 }
 
+/// Copies of one picture (the same file in two folders, a resized re-encoded copy) fold into the
+/// best-ranked of them; different pictures never fold, and nothing is lost.
+#[test]
+fn collapse_copies_folds_copies_of_one_picture_into_its_best_ranked_hit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_into(&sample_files()[..10], &tmp.path().join("art"));
+    let twice = tmp.path().join("art/again");
+    std::fs::create_dir_all(&twice).unwrap();
+    std::fs::copy(&files[4], twice.join(files[4].file_name().unwrap())).unwrap();
+    near_duplicate(&files[4], &tmp.path().join("art/again/smaller.jpg"));
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, &[tmp.path().join("art")]).added, 12);
+    // An outside query: every artwork is a result, the three copies among them.
+    let query = tmp.path().join("query.jpg");
+    near_duplicate(&files[4], &query);
+    let hits = lib.search(&Query::File(query), &Weights::ALL, 100).unwrap().hits;
+    assert_eq!(hits.len(), 12);
+    let folded = lib.collapse_copies(hits.clone()).unwrap();
+    assert_eq!(folded.len(), 10, "one tile per picture: {:?}", folded.iter().map(|h| (&h.path, h.copies.len())).collect::<Vec<_>>());
+    let with_copies: Vec<_> = folded.iter().filter(|h| !h.copies.is_empty()).collect();
+    assert_eq!(with_copies.len(), 1);
+    let picture = with_copies[0];
+    assert_eq!(picture.copies.len(), 2);
+    let names: Vec<_> = std::iter::once(picture).chain(&picture.copies).map(|h| h.path.file_name().unwrap().to_owned()).collect();
+    assert_eq!(names.iter().filter(|n| **n == *files[4].file_name().unwrap()).count(), 2, "{names:?}");
+    assert!(names.iter().any(|n| n == "smaller.jpg"), "{names:?}");
+    // Rank order is kept: the tile is the best-ranked copy, its copies follow in rank order.
+    let rank = |id| hits.iter().position(|h| h.id == id).unwrap();
+    assert!(picture.copies.iter().all(|c| rank(c.id) > rank(picture.id)));
+    assert!(folded.windows(2).all(|w| rank(w[0].id) < rank(w[1].id)));
+    let mut all: Vec<_> = folded.iter().flat_map(|h| std::iter::once(h.id).chain(h.copies.iter().map(|c| c.id))).collect();
+    all.sort_unstable();
+    let mut before: Vec<_> = hits.iter().map(|h| h.id).collect();
+    before.sort_unstable();
+    assert_eq!(all, before, "nothing lost");
+}
+
 /// Issue 11: the preset `all` weighs a cut-out (artwork on a transparent background) by how it is
 /// drawn, not by its colour; a flattened copy of the same artwork is a picture and keeps `all`.
 /// Both still find each other first, and the transparent share is stored in the catalog.

@@ -8,7 +8,7 @@ import sys, json, numpy as np
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quality")); import evaluate as ev  # noqa: E402
 H = Path.home()/".cache/kindred"
-V = "lite0"
+V = __import__("os").environ.get("VARIANT", "lite0")  # lite0 | lite2
 D = Path(sys.argv[1])
 ref = np.load(D / f"{V}-ref.npz"); RA = np.load(D / f"{V}-realart.npz")
 SYN = D / f"{V}-synthetic.npz"; SY = np.load(SYN) if SYN.exists() else None

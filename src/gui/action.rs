@@ -38,6 +38,8 @@ pub enum Action {
     Select(Step),
     /// Selects this tile of the grid shown (a click).
     SelectIndex(usize),
+    /// Shows or folds the copies of the picture at this tile of the results.
+    ToggleCopies(usize),
     /// Finds the kindred of the selection (Enter): a hop from the results, a query from the library.
     HopToSelected,
     /// Opens the lightbox on this list at this index.
@@ -244,6 +246,14 @@ impl KindredApp {
                 View::Query(q) => q.results.selected = Some(i),
                 View::Library => self.library.nav.selected = Some(i),
             },
+            Action::ToggleCopies(i) => {
+                if let View::Query(q) = &mut self.view
+                    && let SearchState::Ready(ranked) = &mut q.search
+                {
+                    q.results.selected = ranked.toggle(i, q.results.selected);
+                    q.unfolded = ranked.unfolded().clone();
+                }
+            }
             Action::HopToSelected => match &self.view {
                 View::Query(q) => {
                     if let Some(hit) = q.selected_hit() {
@@ -418,6 +428,7 @@ impl KindredApp {
         if fresh {
             q.results.reset();
             q.k = RESULTS_K;
+            q.unfolded.clear();
         }
         q.search = if self.settings.weights.validate().is_err() {
             SearchState::Failed(SearchFailure::NoWeights)
@@ -450,7 +461,14 @@ mod tests {
     fn results(token: u64, ids: &[i64]) -> Event {
         let hits = ids
             .iter()
-            .map(|&id| Hit { id, path: format!("/art/{id}.png").into(), score: 0.5, aspects: HashMap::new(), missing: false })
+            .map(|&id| Hit {
+                id,
+                path: format!("/art/{id}.png").into(),
+                score: 0.5,
+                aspects: HashMap::new(),
+                missing: false,
+                copies: Vec::new(),
+            })
             .collect();
         Event::Results {
             token,

@@ -162,7 +162,7 @@ impl KindredApp {
     pub fn hits(&self) -> Option<&[Hit]> {
         match self.search_state() {
             SearchState::Idle | SearchState::Searching { .. } => None,
-            SearchState::Ready(hits) => Some(hits),
+            SearchState::Ready(ranked) => Some(ranked.hits()),
             SearchState::Failed(_) => Some(&[]),
         }
     }

@@ -9,6 +9,7 @@ use super::action::{Action, Copied};
 use super::app::{KindredApp, file_name};
 use super::banner::capitalise;
 use super::loader::{Loaded, Purpose};
+use super::ranked::Ranked;
 use super::state::{QueryView, SearchFailure, SearchState, View};
 use super::worker::{Command, Event};
 
@@ -70,11 +71,12 @@ impl KindredApp {
             }
             Event::Results { token, results } => {
                 if let Some(q) = self.awaiting(token) {
+                    let ranked = Ranked::unfolding(results.hits, q.unfolded.clone());
                     // "Show more" keeps the selection: the first results do not change.
-                    if q.results.selected.is_some_and(|s| s >= results.hits.len()) {
+                    if q.results.selected.is_some_and(|s| s >= ranked.hits().len()) {
                         q.results.selected = None;
                     }
-                    q.search = SearchState::Ready(results.hits);
+                    q.search = SearchState::Ready(ranked);
                 }
             }
             Event::QueryFailed { token, path, reason, not_an_image } => {

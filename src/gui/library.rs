@@ -143,8 +143,13 @@ impl LibraryGrid {
             let folder = folder_name(&a.path);
             let label = format!("artwork: {name}, in {folder}");
             let look = format!("look closer: {name}");
-            let t =
-                tile(ui, tex.as_ref(), side, &TileText { caption: &name, sub: Some(&folder), label: &label, look: Some(&look) }, selected);
+            let t = tile(
+                ui,
+                tex.as_ref(),
+                side,
+                &TileText { caption: &name, sub: Some(&folder), label: &label, look: Some(&look), badge: None },
+                selected,
+            );
             if t.look {
                 frame.act(Action::OpenLightbox(Source::Library, i));
             } else if t.response.double_clicked() {

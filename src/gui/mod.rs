@@ -20,6 +20,7 @@ mod library;
 pub mod lightbox;
 mod loader;
 mod query_view;
+pub mod ranked;
 pub mod results;
 mod settings;
 pub mod state;

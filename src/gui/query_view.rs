@@ -24,7 +24,13 @@ impl QueryView {
             let tex = frame.thumb(&current.key);
             let label = format!("query: {}", current.name);
             let look = format!("look closer at the query: {}", current.name);
-            let t = tile(ui, tex.as_ref(), side, &TileText { caption: &current.name, sub: None, label: &label, look: Some(&look) }, false);
+            let t = tile(
+                ui,
+                tex.as_ref(),
+                side,
+                &TileText { caption: &current.name, sub: None, label: &label, look: Some(&look), badge: None },
+                false,
+            );
             if t.look || t.response.double_clicked() {
                 frame.act(Action::OpenLightbox(Source::Query, 0));
             }
@@ -47,10 +53,12 @@ impl QueryView {
             SearchState::Failed(SearchFailure::Query(_)) => {
                 ui.label("No results.");
             }
-            SearchState::Ready(hits) if hits.is_empty() => {
+            SearchState::Ready(ranked) if ranked.hits().is_empty() => {
                 ui.label("No results.");
             }
-            SearchState::Ready(hits) => results::show(&mut self.results, ui, hits, settings.thumb_size, hits.len() >= self.k, frame),
+            SearchState::Ready(ranked) => {
+                results::show(&mut self.results, ui, ranked, settings.thumb_size, ranked.ranked_len() >= self.k, frame)
+            }
         }
     }
 }

@@ -4,12 +4,11 @@
 use eframe::egui;
 use std::path::Path;
 
-use crate::search::Hit;
-
 use super::action::Action;
 use super::app::file_name;
 use super::frame::Frame;
 use super::lightbox::Source;
+use super::ranked::Ranked;
 use super::tile::{TileText, caption_height, grid_shape, tile};
 use super::trail::TrailEntry;
 use super::worker::ThumbKey;
@@ -184,9 +183,11 @@ pub(super) fn folder_name(path: &Path) -> String {
     path.parent().and_then(|p| p.file_name()).map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
-/// Draws the results; a click selects, a double-click hops, the magnifier opens the lightbox.
-/// `more`: there may be more results than shown (a "Show more" button follows them).
-pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, hits: &[Hit], side: f32, more: bool, frame: &mut Frame) {
+/// Draws the results; a click selects, a double-click hops, the magnifier opens the lightbox, a
+/// picture's copies badge shows or folds its copies. `more`: there may be more results than shown
+/// (a "Show more" button follows them).
+pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, ranked: &Ranked, side: f32, more: bool, frame: &mut Frame) {
+    let hits = ranked.hits();
     let footer = if more { ui.spacing().interact_size.y + 2.0 * ui.spacing().item_spacing.y } else { 0.0 };
     let layout = Layout { id_salt: "results", n: hits.len(), side, caption_lines: 2, footer };
     nav.show(ui, layout, frame, |ui, i, selected, frame| {
@@ -196,19 +197,30 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, hits: &[Hit], side: f32
         let missing = if hit.missing { " (missing)" } else { "" };
         let caption = format!("{:.2}  {name}{missing}", hit.score);
         let folder = folder_name(&hit.path);
+        let sub = if ranked.is_copy(i) { format!("copy · {folder}") } else { folder.clone() };
         let label = format!("result {}: {name}{missing}, score {:.2}, in {folder}", i + 1, hit.score);
         let look = format!("look closer: {name}");
-        let text = TileText { caption: &caption, sub: Some(&folder), label: &label, look: Some(&look) };
+        let badge = ranked.copies_at(i).map(|(n, unfolded)| {
+            let copies = if n == 1 { "1 copy".to_string() } else { format!("{n} copies") };
+            match unfolded {
+                true => ("hide copies".to_string(), format!("hide the {copies} of {name}")),
+                false => (format!("+{copies}"), format!("show {copies} of {name}")),
+            }
+        });
+        let badge = badge.as_ref().map(|(shown, label)| (shown.as_str(), label.as_str()));
+        let text = TileText { caption: &caption, sub: Some(&sub), label: &label, look: Some(&look), badge };
         let t = tile(ui, tex.as_ref(), side, &text, selected);
         if t.look {
             frame.act(Action::OpenLightbox(Source::Results, i));
+        } else if t.badge {
+            frame.act(Action::ToggleCopies(i));
         } else if t.response.double_clicked() {
             frame.act(Action::Hop(TrailEntry::artwork(hit.id, &hit.path)));
         } else if t.response.clicked() {
             frame.act(Action::SelectIndex(i));
         }
     });
-    if more && ui.button(format!("Show more than {}", hits.len())).on_hover_text("Ask for the next results").clicked() {
+    if more && ui.button(format!("Show more than {}", ranked.ranked_len())).on_hover_text("Ask for the next results").clicked() {
         frame.act(Action::ShowMore);
     }
 }

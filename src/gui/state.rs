@@ -1,7 +1,11 @@
 //! The app's explicit states: which view is shown, and where the current query's search stands.
 
+use std::collections::HashSet;
+
+use crate::catalog::ArtworkId;
 use crate::search::Hit;
 
+use super::ranked::Ranked;
 use super::results::GridNav;
 use super::trail::TrailEntry;
 
@@ -37,12 +41,20 @@ pub struct QueryView {
     pub(super) results: GridNav,
     /// Number of results asked for ("Show more" asks for more).
     pub(super) k: usize,
+    /// Pictures whose copies the artist unfolded (kept by "Show more").
+    pub(super) unfolded: HashSet<ArtworkId>,
 }
 
 impl QueryView {
     /// A trail of one query, not yet searched.
     pub(super) fn new(entry: TrailEntry) -> Self {
-        Self { trail: vec![entry], search: SearchState::Idle, results: GridNav::default(), k: super::app::RESULTS_K }
+        Self {
+            trail: vec![entry],
+            search: SearchState::Idle,
+            results: GridNav::default(),
+            k: super::app::RESULTS_K,
+            unfolded: HashSet::new(),
+        }
     }
 
     /// The query on screen.
@@ -53,7 +65,7 @@ impl QueryView {
     /// The results once found (none while searching or after a failure).
     pub(super) fn hits(&self) -> &[Hit] {
         match &self.search {
-            SearchState::Ready(hits) => hits,
+            SearchState::Ready(ranked) => ranked.hits(),
             _ => &[],
         }
     }
@@ -80,8 +92,8 @@ pub enum SearchState {
         /// Identifies the awaited answer.
         token: u64,
     },
-    /// The results, best first.
-    Ready(Vec<Hit>),
+    /// The results, best first, copies of one picture folded.
+    Ready(Ranked),
     /// No results, and why.
     Failed(SearchFailure),
 }

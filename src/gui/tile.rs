@@ -17,12 +17,16 @@ pub(super) struct TileText<'a> {
     pub label: &'a str,
     /// Accessible name of its magnifier (opens the lightbox); `None`: no magnifier.
     pub look: Option<&'a str>,
+    /// A badge in the image's lower left corner, (text shown, accessible name): a picture's copies.
+    pub badge: Option<(&'a str, &'a str)>,
 }
 
 /// A drawn tile: its response, and whether its magnifier was clicked.
 pub(super) struct Tile {
     pub response: egui::Response,
     pub look: bool,
+    /// The badge was clicked.
+    pub badge: bool,
 }
 
 /// Height of a tile's caption: one small line, two with a folder line.
@@ -39,7 +43,7 @@ pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32
     let (rect, response) = ui.allocate_exact_size(vec2(side, side + text_h), Sense::click());
     let label = text.label;
     response.widget_info(|| egui::WidgetInfo::selected(egui::accesskit::Role::Button, true, selected, label));
-    let mut look = false;
+    let (mut look, mut badge) = (false, false);
     if ui.is_rect_visible(rect) {
         let image_rect = Rect::from_min_size(rect.min, Vec2::splat(side));
         let visuals = ui.visuals().clone();
@@ -74,6 +78,9 @@ pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32
             look = mag.clicked();
             mag.on_hover_text("Look closer (Space)");
         }
+        if let Some((shown, badge_label)) = text.badge {
+            badge = copies_badge(ui, image_rect, response.id.with("badge"), shown, badge_label);
+        }
         if selected || response.hovered() {
             let colour = if selected { visuals.selection.stroke.color } else { visuals.widgets.hovered.fg_stroke.color };
             ui.painter().rect_stroke(image_rect, 4.0, Stroke::new(2.0, colour), StrokeKind::Inside);
@@ -93,7 +100,21 @@ pub(super) fn tile(ui: &mut egui::Ui, texture: Option<&TextureHandle>, side: f32
             y += height + 1.0;
         }
     }
-    Tile { response: response.on_hover_text(label), look }
+    Tile { response: response.on_hover_text(label), look, badge }
+}
+
+/// A small clickable label on a dark backdrop in the image's lower left corner; true when clicked.
+fn copies_badge(ui: &mut egui::Ui, image_rect: Rect, id: egui::Id, shown: &str, label: &str) -> bool {
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let galley = ui.fonts_mut(|f| f.layout_no_wrap(shown.to_owned(), font, Color32::WHITE));
+    let size = galley.size() + vec2(10.0, 4.0);
+    let rect = Rect::from_min_size(image_rect.left_bottom() + vec2(4.0, -size.y - 4.0), size);
+    let r = ui.interact(rect, id, Sense::click());
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, label));
+    let backdrop = if r.hovered() { Color32::from_black_alpha(230) } else { Color32::from_black_alpha(170) };
+    ui.painter().rect_filled(rect, 3.0, backdrop);
+    ui.painter().galley(rect.min + vec2(5.0, 2.0), galley, Color32::WHITE);
+    r.on_hover_text(label).clicked()
 }
 
 /// A magnifying glass: a lens and a handle on a round backdrop.

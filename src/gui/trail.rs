@@ -62,7 +62,7 @@ pub(super) fn show(ui: &mut egui::Ui, trail: &[TrailEntry], frame: &mut Frame) {
                 let tex = frame.thumb(&entry.key);
                 let current = i + 1 == trail.len();
                 let label = format!("trail {}: {}", i + 1, entry.name);
-                let text = TileText { caption: "", sub: None, label: &label, look: None };
+                let text = TileText { caption: "", sub: None, label: &label, look: None, badge: None };
                 if tile(ui, tex.as_ref(), CRUMB, &text, current).response.clicked() && !current {
                     frame.act(Action::BackTo(i));
                 }

@@ -331,7 +331,8 @@ impl Worker {
             self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
             *self.previewed.borrow_mut() = Some(p.clone());
         }
-        match lib.search(&query, weights, k) {
+        // Copies of one picture take one tile (unfolded on demand).
+        match lib.search(&query, weights, k).and_then(|r| Ok(SearchResults { hits: lib.collapse_copies(r.hits)?, ..r })) {
             Ok(results) => self.send(Event::Results { token, results }),
             Err(e) => self.send(failed(e)),
         }
