@@ -524,6 +524,17 @@ impl Catalog {
         }
     }
 
+    /// Every artwork's share of transparent pixels, where it is above 0 (duplicate finding).
+    pub fn transparent_shares(&self) -> Result<HashMap<ArtworkId, f32>> {
+        let mut stmt = match self.conn.prepare("SELECT artwork_id, transparent FROM embeddings WHERE transparent > 0") {
+            // A schema-1 catalog opened read-only (not migrated): no transparency recorded.
+            Err(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("no such column") => return Ok(HashMap::new()),
+            other => other?,
+        };
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, ArtworkId>(0)?, r.get::<_, f64>(1)? as f32)))?;
+        rows.map(|r| Ok(r?)).collect()
+    }
+
     /// JPEG thumbnail of an artwork.
     pub fn thumbnail(&self, id: ArtworkId) -> Result<Option<Vec<u8>>> {
         Ok(self.conn.query_row("SELECT jpeg FROM thumbnails WHERE artwork_id = ?1", [id], |r| r.get(0)).optional()?)

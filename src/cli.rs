@@ -1,4 +1,4 @@
-//! The command-line interface: `kindred import | search | info`, all on the library API.
+//! The command-line interface: `kindred import | search | duplicates | info`, all on the library API.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -69,6 +69,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List groups of copies: byte-identical files, and near-duplicates (resized, re-encoded,
+    /// lightly cropped or retouched), best-quality member first. Nothing is moved or deleted.
+    Duplicates {
+        /// How alike the composition of two near-duplicates must be: the cosine of their shape
+        /// vectors, from -1 to 1 (default 0.65; higher is stricter). Colour must reach 0.9.
+        #[arg(long, value_name = "T", value_parser = parse_similarity)]
+        threshold: Option<f32>,
+        /// Print as JSON: {"groups": [{"kind": "exact"|"near", "members": [{"id", "path", "size", "width", "height"}]}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show counts, model, runtime, metric and index state.
     Info {
         /// Print as JSON.
@@ -119,6 +130,14 @@ fn parse_weights(s: &str) -> Result<Weights, String> {
     s.parse().map_err(|e: crate::Error| e.to_string())
 }
 
+/// A cosine similarity, -1 to 1.
+fn parse_similarity(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(t) if (-1.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!("threshold {s} is not a similarity between -1 and 1")),
+    }
+}
+
 fn parse_index_kind(s: &str) -> Result<IndexKind, String> {
     match s {
         "auto" => Ok(IndexKind::Auto),
@@ -157,6 +176,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         Command::Search { queries, top, aspect, weights, json } => {
             search(&mut library, queries, *top, weights.as_ref().unwrap_or(aspect), *json)
         }
+        Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Info { json } => info(&mut library, *json),
     };
     // What the library queued on the way (e.g. an index it could not save).
@@ -305,6 +325,38 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
     }
     if failed > 0 {
         bail!("{failed} of {} queries failed (the others were answered)", queries.len());
+    }
+    Ok(())
+}
+
+fn duplicates(library: &mut Library, threshold: Option<f32>, json: bool) -> Result<()> {
+    let groups = library.duplicates(threshold)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "groups": groups }))?);
+        return Ok(());
+    }
+    if groups.is_empty() {
+        println!("no copies found among the library's artworks");
+        return Ok(());
+    }
+    let copies: usize = groups.iter().map(|g| g.members.len() - 1).sum();
+    let (n, plural) = (groups.len(), groups.len() != 1);
+    let (is, s) = if plural { ("are", "s") } else { ("is", "") };
+    let copies = if copies == 1 { "1 copy".to_string() } else { format!("{copies} copies") };
+    println!("{n} picture{s} {is} in the library more than once ({copies}); best quality first:");
+    for group in &groups {
+        let kind = match group.kind {
+            crate::duplicates::Sameness::Exact => "identical files",
+            crate::duplicates::Sameness::Near => "near-duplicates",
+        };
+        println!("\n{} {kind}", group.members.len());
+        for m in &group.members {
+            let size = match (m.width, m.height) {
+                (Some(w), Some(h)) => format!("{w}×{h}"),
+                _ => "?".into(),
+            };
+            println!("  {size:>11}  {:>9}  {}", crate::readable::file_size(m.size), printable_path(&m.path));
+        }
     }
     Ok(())
 }

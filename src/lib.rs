@@ -21,6 +21,7 @@ pub mod model;
 pub mod pathtext;
 pub mod preprocess;
 pub mod query;
+pub mod readable;
 pub mod runtime;
 pub mod search;
 pub mod vectors;

@@ -225,11 +225,13 @@ impl Library {
         let ids: Vec<ArtworkId> = hits.iter().map(|h| h.id).collect();
         let embeddings = self.catalog.embeddings(&ids, &self.model)?;
         let hashes = self.catalog.hashes(&ids)?;
+        let transparent = ids.iter().map(|&id| self.catalog.transparent(id)).collect::<Result<Vec<f32>>>()?;
         let groups = duplicates::group_copies(ids.len(), |a, b| {
-            let (a, b) = (ids[a], ids[b]);
-            match (hashes.get(&a), hashes.get(&b), embeddings.get(&a), embeddings.get(&b)) {
-                (Some(ha), Some(hb), _, _) if ha == hb => true,
-                (_, _, Some(ea), Some(eb)) => duplicates::is_near_duplicate(&duplicates::similarities(ea, eb)),
+            let looks = |i: usize| {
+                Some(duplicates::Looks { hash: hashes.get(&ids[i]), embedding: embeddings.get(&ids[i])?, transparent: transparent[i] })
+            };
+            match (looks(a), looks(b)) {
+                (Some(a), Some(b)) => duplicates::sameness(&a, &b).is_some(),
                 _ => false,
             }
         });
@@ -243,6 +245,19 @@ impl Library {
                 Some(first)
             })
             .collect())
+    }
+
+    /// Every group of copies in the library (exact and near), largest first, best-quality member
+    /// first ([`duplicates::find_groups`]); `min_shape`: the near-duplicate test's shape minimum
+    /// (default [`duplicates::NEAR_DUPLICATE`]'s).
+    pub fn duplicates(&mut self, min_shape: Option<f32>) -> Result<Vec<duplicates::DuplicateGroup>> {
+        let min_shape = min_shape.or(duplicates::NEAR_DUPLICATE.shape).unwrap_or(1.0);
+        if !(-1.0..=1.0).contains(&min_shape) {
+            return Err(Error::Usage(format!("threshold {min_shape} is not a similarity between -1 and 1")));
+        }
+        let metric = self.metric()?;
+        let indexes = self.index.ensure(&self.catalog, &self.model, metric)?;
+        duplicates::find_groups(&self.catalog, &self.model, indexes, min_shape)
     }
 
     /// The vectors a query searches with, and the library artworks it is made of. A blend's vector

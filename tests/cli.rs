@@ -275,3 +275,31 @@ fn a_closed_stdout_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "status {:?}, stderr: {stderr}", out.status);
 }
+
+#[test]
+fn duplicates_lists_groups_of_copies_in_text_and_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("my art");
+    let files = copy_into(&sample_files()[..6], &art);
+    std::fs::copy(&files[2], art.join("copy of it.png")).unwrap();
+    let lib = tmp.path().join("lib");
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let out = kindred(&lib, &["duplicates", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = stdout_json(&out);
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{json}");
+    assert_eq!(groups[0]["kind"], "exact");
+    let members = groups[0]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    for m in members {
+        assert!(m["id"].is_i64() && m["size"].as_u64().unwrap() > 0 && m["width"].as_u64().unwrap() > 0 && m["height"].is_u64(), "{m}");
+    }
+    let text = kindred(&lib, &["duplicates"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("1 picture is in the library more than once (1 copy); best quality first:"), "{text}");
+    assert!(text.contains("copy of it.png") && text.contains("2 identical files"), "{text}");
+    let bad = kindred(&lib, &["duplicates", "--threshold", "2"]);
+    assert_eq!(bad.status.code(), Some(2), "a usage error: {}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("threshold 2"));
+}

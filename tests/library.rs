@@ -315,14 +315,15 @@ fn near_duplicates_are_copies_and_only_copies() {
         let copied = lib.query_features(&Query::File(copy)).unwrap();
         let s = similarities(&original.features.embedding, &copied.features.embedding);
         lowest = lowest.map(|a, low| low.min(s[a]));
-        assert!(is_near_duplicate(&s), "{} and its copy: {s:?}", src.display());
+        // The copy is a JPEG (never a cut-out): the pictures' test applies.
+        assert!(is_near_duplicate(&s, false), "{} and its copy: {s:?}", src.display());
     }
     let mut highest = kindred::PerAspect::from_fn(|_| -1.0f32);
     for (i, (ia, a)) in stored.iter().enumerate() {
         for (ib, b) in &stored[i + 1..] {
             let s = similarities(a, b);
             highest = highest.map(|asp, high| high.max(s[asp]));
-            assert!(!is_near_duplicate(&s), "artworks {ia} and {ib} are different pictures: {s:?}");
+            assert!(!is_near_duplicate(&s, false), "artworks {ia} and {ib} are different pictures: {s:?}");
         }
     }
     println!("copies: lowest similarity {lowest:?}; different samples: highest {highest:?}");
@@ -363,6 +364,51 @@ fn collapse_copies_folds_copies_of_one_picture_into_its_best_ranked_hit() {
     let mut before: Vec<_> = hits.iter().map(|h| h.id).collect();
     before.sort_unstable();
     assert_eq!(all, before, "nothing lost");
+}
+
+/// The duplicates finder, on a labelled set: exact copies, resized re-encoded copies (with and
+/// without an exact copy beside them), a duotone of the same drawing (a different picture) and
+/// eight other samples as distractors. Every copy is found, nothing else is, best quality first.
+#[test]
+fn duplicates_finds_exact_and_near_copies_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..12], &art);
+    let copies = art.join("copies");
+    std::fs::create_dir_all(&copies).unwrap();
+    let exact = |i: usize, name: &str| std::fs::copy(&files[i], copies.join(name)).unwrap();
+    exact(0, "a-again.png");
+    near_duplicate(&files[0], &copies.join("a-small.jpg"));
+    near_duplicate(&files[1], &copies.join("b-small.jpg"));
+    exact(2, "c-again.png");
+    duotone(&files[3], &copies.join("d-duotone.png"), [20, 30, 90], [250, 220, 120]);
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, &[art]).added, 17);
+
+    let groups = lib.duplicates(None).unwrap();
+    let names: Vec<Vec<String>> =
+        groups.iter().map(|g| g.members.iter().map(|m| m.path.file_name().unwrap().to_string_lossy().into_owned()).collect()).collect();
+    let name = |i: usize| files[i].file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(groups.len(), 3, "{names:?}");
+    assert_eq!(groups[0].members.len(), 3, "the largest group first: {names:?}");
+    let mut first = names[0].clone();
+    first.sort();
+    let mut expected = vec![name(0), "a-again.png".into(), "a-small.jpg".into()];
+    expected.sort();
+    assert_eq!(first, expected);
+    assert_eq!(names[0][2], "a-small.jpg", "the smaller copy comes last");
+    assert_eq!(groups[0].kind, kindred::duplicates::Sameness::Near, "not all its files are identical");
+    let rest: Vec<(&Vec<String>, kindred::duplicates::Sameness)> = names[1..].iter().zip(groups[1..].iter().map(|g| g.kind)).collect();
+    assert!(rest.contains(&(&vec![name(1), "b-small.jpg".into()], kindred::duplicates::Sameness::Near)), "{names:?}");
+    let c = groups.iter().find(|g| g.kind == kindred::duplicates::Sameness::Exact).expect("the identical pair");
+    assert_eq!(c.members.len(), 2);
+    assert!(c.members.iter().all(|m| m.width.is_some() && m.size > 0));
+    assert!(names.iter().flatten().all(|n| n != "d-duotone.png"), "a duotone is another picture: {names:?}");
+    // Stricter than any copy here: only the identical files remain together.
+    let strict = lib.duplicates(Some(0.999)).unwrap();
+    assert!(strict.iter().all(|g| g.kind == kindred::duplicates::Sameness::Exact), "{strict:?}");
+    assert_eq!(strict.len(), 2, "a and its identical copy, c and its identical copy");
+    assert!(lib.duplicates(Some(1.5)).is_err(), "a similarity above 1 is refused");
 }
 
 /// Issue 11: the preset `all` weighs a cut-out (artwork on a transparent background) by how it is

@@ -145,7 +145,7 @@ pub fn save_pasted(dir: &std::path::Path, image: &eframe::egui::ColorImage, now:
     std::fs::create_dir_all(dir)?;
     let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let (hh, mm, ss) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60, secs.rem_euclid(60));
-    let stamp = format!("{} {hh:02}.{mm:02}.{ss:02}", super::detail::date(secs));
+    let stamp = format!("{} {hh:02}.{mm:02}.{ss:02}", crate::readable::date(secs));
     let mut path = dir.join(format!("Pasted image ({stamp}).png"));
     for n in 2.. {
         if !path.exists() {

@@ -71,7 +71,7 @@ impl KindredApp {
             }
             Event::Results { token, results } => {
                 if let Some(q) = self.awaiting(token) {
-                    let ranked = Ranked::unfolding(results.hits, q.unfolded.clone());
+                    let ranked = Box::new(Ranked::unfolding(results.hits, q.unfolded.clone()));
                     // "Show more" keeps the selection: the first results do not change.
                     if q.results.selected.is_some_and(|s| s >= ranked.hits().len()) {
                         q.results.selected = None;

@@ -93,7 +93,7 @@ pub enum SearchState {
         token: u64,
     },
     /// The results, best first, copies of one picture folded.
-    Ready(Ranked),
+    Ready(Box<Ranked>),
     /// No results, and why.
     Failed(SearchFailure),
 }
