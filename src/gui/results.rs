@@ -68,11 +68,48 @@ pub struct GridNav {
     side: f32,
     /// The scroll offset at the last frame.
     offset: f32,
+    /// Tiles Ctrl/Shift-clicked besides the selection (several artworks for a board).
+    pub(super) marked: std::collections::BTreeSet<usize>,
+}
+
+/// How a tile was clicked: alone, Ctrl (toggle it among several) or Shift (a range).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClickHow {
+    /// A plain click: this tile alone.
+    Only,
+    /// Ctrl (Cmd on macOS): add it to, or take it from, the chosen tiles.
+    Toggle,
+    /// Shift: every tile from the selection to this one.
+    Range,
+}
+
+impl ClickHow {
+    /// From the modifiers held during the click.
+    pub(super) fn of(ui: &egui::Ui) -> Self {
+        let m = ui.input(|i| i.modifiers);
+        if m.shift {
+            ClickHow::Range
+        } else if m.command {
+            ClickHow::Toggle
+        } else {
+            ClickHow::Only
+        }
+    }
 }
 
 impl Default for GridNav {
     fn default() -> Self {
-        Self { selected: None, columns: 1, rows_in_view: 1, to_top: true, reveal: false, first_in_view: 0, side: 0.0, offset: 0.0 }
+        Self {
+            selected: None,
+            columns: 1,
+            rows_in_view: 1,
+            to_top: true,
+            reveal: false,
+            first_in_view: 0,
+            side: 0.0,
+            offset: 0.0,
+            marked: Default::default(),
+        }
     }
 }
 
@@ -105,15 +142,45 @@ impl GridNav {
         self.select(to as usize);
     }
 
-    /// Selects tile `i` and scrolls it into view.
+    /// Selects tile `i` alone and scrolls it into view.
     pub(super) fn select(&mut self, i: usize) {
         self.selected = Some(i);
+        self.marked.clear();
         self.reveal = true;
+    }
+
+    /// A click on tile `i`: alone, toggled among several, or a range from the selection.
+    pub(super) fn click(&mut self, i: usize, how: ClickHow) {
+        match (how, self.selected) {
+            (ClickHow::Toggle, Some(s)) => {
+                self.marked.insert(s);
+                if !self.marked.remove(&i) {
+                    self.marked.insert(i);
+                }
+                self.selected = Some(i);
+            }
+            (ClickHow::Range, Some(s)) => {
+                self.marked = (s.min(i)..=s.max(i)).collect();
+                self.selected = Some(i);
+            }
+            _ => {
+                self.selected = Some(i);
+                self.marked.clear();
+            }
+        }
+    }
+
+    /// The chosen tiles, in order: the marked ones with the selection, or the selection alone.
+    pub fn chosen(&self) -> Vec<usize> {
+        let mut all: std::collections::BTreeSet<usize> = self.marked.clone();
+        all.extend(self.selected);
+        all.into_iter().collect()
     }
 
     /// Forgets the selection and opens at the top next time (a new list).
     pub(super) fn reset(&mut self) {
         self.selected = None;
+        self.marked.clear();
         self.to_top = true;
         self.first_in_view = 0;
     }
@@ -159,12 +226,12 @@ impl GridNav {
         self.side = side;
         self.columns = cols;
         self.rows_in_view = (((ui.available_height() - footer) / row_step).floor() as usize).max(1);
-        let selected = self.selected;
+        let (selected, marked) = (self.selected, &self.marked);
         let output = area.show_rows(ui, row_h, rows, |ui, range| {
             for row in range {
                 ui.horizontal(|ui| {
                     for i in (row * cols..(row + 1) * cols).take_while(|&i| i < n) {
-                        draw_tile(ui, i, selected == Some(i), frame);
+                        draw_tile(ui, i, selected == Some(i) || marked.contains(&i), frame);
                     }
                 });
             }
@@ -205,7 +272,7 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, hits: &[Hit], side: f32
         } else if t.response.double_clicked() {
             frame.act(Action::Hop(TrailEntry::artwork(hit.id, &hit.path)));
         } else if t.response.clicked() {
-            frame.act(Action::SelectIndex(i));
+            frame.act(Action::Click { index: i, how: ClickHow::of(ui) });
         }
     });
     if more && ui.button(format!("Show more than {}", hits.len())).on_hover_text("Ask for the next results").clicked() {
