@@ -375,7 +375,7 @@ fn board_export_copies_files_and_writes_a_contact_sheet() {
     let ext = one[0].extension().unwrap().to_str().unwrap();
     assert_eq!(copied.len(), 3);
     assert!(copied[2].ends_with(&format!("{stem} (2).{ext}")), "{copied:?}");
-    assert_eq!(std::fs::read(&copied[2]).unwrap(), std::fs::read(&twin).unwrap());
+    assert_eq!(std::fs::read(copied[2]).unwrap(), std::fs::read(&twin).unwrap());
     assert!(one[0].exists() && twin.exists(), "originals stay");
     assert_eq!(json["sheet"]["artworks"], 3);
     let png = image::open(&sheet).unwrap();

@@ -191,6 +191,9 @@ pub fn uri_list(paths: &[PathBuf]) -> String {
     out
 }
 
+/// Inner size of the compact window kept on top, points.
+const COMPACT_SIZE: [f32; 2] = [520.0, 400.0];
+
 /// Folder of the library directory where pasted images are kept.
 pub const PASTED_DIR: &str = "pasted";
 /// Pasted images kept; older ones are removed when a new one is pasted.
@@ -366,12 +369,24 @@ impl KindredApp {
                 }
             }
             Action::CompactOnTop(on) => {
-                self.compact = on;
-                if let Some(ctx) = &self.ctx {
-                    use eframe::egui::{ViewportCommand, WindowLevel};
+                if let Some(ctx) = &self.ctx
+                    && on != self.compact
+                {
+                    use eframe::egui::{ViewportCommand, WindowLevel, vec2};
+                    // Small beside a painting app; back to the size it had when leaving.
+                    let size = if on {
+                        self.size_before_compact = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size());
+                        Some(vec2(COMPACT_SIZE[0], COMPACT_SIZE[1]))
+                    } else {
+                        self.size_before_compact.take()
+                    };
+                    if let Some(size) = size {
+                        ctx.send_viewport_cmd(ViewportCommand::InnerSize(size));
+                    }
                     let level = if on { WindowLevel::AlwaysOnTop } else { WindowLevel::Normal };
                     ctx.send_viewport_cmd(ViewportCommand::WindowLevel(level));
                 }
+                self.compact = on;
             }
             Action::HopToSelected => match &self.view {
                 View::Query(q) => {

@@ -71,6 +71,8 @@ pub struct KindredApp {
     pub(super) boards: BoardsPanel,
     /// The compact window kept on top (a board beside a painting app): only the board is shown.
     pub(super) compact: bool,
+    /// The window's size before the compact mode, to go back to.
+    pub(super) size_before_compact: Option<egui::Vec2>,
 }
 
 impl KindredApp {
@@ -127,6 +129,7 @@ impl KindredApp {
             ctx: None,
             boards: BoardsPanel::default(),
             compact: false,
+            size_before_compact: None,
         }
     }
 
@@ -412,7 +415,7 @@ impl KindredApp {
                     look: (Source::Library, i),
                 })
             }),
-            View::Board(board) => board.nav.selected.and_then(|i| {
+            View::Board(board) => board.shown_selection().and_then(|i| {
                 let a = &board.items().get(i)?.artwork;
                 Some(Subject {
                     heading: "Selected",

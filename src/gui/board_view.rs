@@ -95,6 +95,14 @@ impl BoardView {
         }
     }
 
+    /// The index of the artwork selected in the grid or on the canvas (for the detail panel).
+    pub(super) fn shown_selection(&self) -> Option<usize> {
+        match self.mode {
+            BoardMode::Grid => self.nav.selected,
+            BoardMode::Canvas => self.items().iter().position(|i| Some(i.artwork.id) == self.canvas.selected),
+        }
+    }
+
     /// Draws the header and the grid or canvas.
     pub(super) fn show(&mut self, ui: &mut egui::Ui, side: f32, frame: &mut Frame) {
         self.header(ui, frame);

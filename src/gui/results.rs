@@ -285,6 +285,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ctrl_toggles_shift_takes_a_range_and_a_plain_click_starts_again() {
+        let mut nav = GridNav::default();
+        nav.click(4, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [4], "Ctrl with nothing selected selects");
+        nav.click(1, ClickHow::Toggle);
+        nav.click(7, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [1, 4, 7]);
+        nav.click(1, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [4, 7], "Ctrl on a chosen tile takes it out");
+        nav.click(9, ClickHow::Range);
+        assert_eq!(nav.chosen(), [7, 8, 9], "Shift: from the selection to the tile");
+        nav.click(2, ClickHow::Only);
+        assert_eq!(nav.chosen(), [2]);
+        nav.reset();
+        assert!(nav.chosen().is_empty());
+    }
+
+    #[test]
     fn keys_select_the_first_then_move_within_the_grid() {
         let mut grid = GridNav { columns: 4, rows_in_view: 2, ..GridNav::default() };
         grid.step(Step::Down, 10);
