@@ -189,6 +189,10 @@ pub const APPLICATION_ID: i32 = 0x4B4E_4452;
 /// The tables and indexes of a Kindred catalog of schema 1 (how a catalog created before
 /// [`APPLICATION_ID`] is recognised).
 const KINDRED_SCHEMA_NAMES: &[&str] = &["artworks", "artworks_hash", "embeddings", "meta", "thumbnails"];
+/// The same from schema 3 (boards) on: a catalog Kindred migrated is stamped as well, so this only
+/// recognises one whose stamp was lost.
+const KINDRED_SCHEMA_3_NAMES: &[&str] =
+    &["artworks", "artworks_hash", "board_items", "board_items_artwork", "boards", "embeddings", "meta", "thumbnails"];
 
 /// Whether an open catalog may be created if absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -344,7 +348,7 @@ impl Catalog {
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(if names.is_empty() && version == 0 {
             Contents::Empty
-        } else if names == KINDRED_SCHEMA_NAMES && version >= 1 {
+        } else if (names == KINDRED_SCHEMA_NAMES && version >= 1) || (names == KINDRED_SCHEMA_3_NAMES && version >= 3) {
             // A catalog made before Kindred stamped its application id.
             Contents::Kindred
         } else {

@@ -102,6 +102,14 @@ pub fn render(title: &str, cells: &[Cell], palette: &[Swatch]) -> RgbaImage {
         fill(&mut sheet, x.round() as u32, 34, (x + w).round() as u32, 82, Rgba([s.rgb[0], s.rgb[1], s.rgb[2], 255]));
         x += w;
     }
+    // A hairline around the strip: a white or paper-coloured swatch stays visible.
+    if !palette.is_empty() {
+        let line = Rgba([200, 198, 194, 255]);
+        fill(&mut sheet, strip_x - 1, 33, strip_x + strip_w + 1, 34, line);
+        fill(&mut sheet, strip_x - 1, 82, strip_x + strip_w + 1, 83, line);
+        fill(&mut sheet, strip_x - 1, 33, strip_x, 83, line);
+        fill(&mut sheet, strip_x + strip_w, 33, strip_x + strip_w + 1, 83, line);
+    }
 
     for (i, cell) in cells.iter().enumerate() {
         let (col, row) = ((i % COLUMNS) as u32, (i / COLUMNS) as u32);

@@ -238,4 +238,21 @@ mod tests {
         let fk: i64 = cat.conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 0);
     }
+
+    #[test]
+    fn a_catalog_from_before_boards_read_only_has_an_empty_favourites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.sqlite");
+        // A schema-2 catalog: as migrated up to 2, without the board tables.
+        {
+            let cat = Catalog::open(&path).unwrap();
+            cat.conn.execute_batch("DROP TABLE board_items; DROP TABLE boards; PRAGMA user_version = 2;").unwrap();
+        }
+        let cat = Catalog::open_read_only(&path).unwrap();
+        let boards = cat.boards().unwrap();
+        assert_eq!((boards.len(), boards[0].id, boards[0].items), (1, FAVOURITES, 0));
+        assert!(cat.board_items(FAVOURITES).unwrap().is_empty());
+        assert!(cat.boards_of(1).unwrap().is_empty());
+        assert!(cat.board_exists(FAVOURITES).unwrap() && !cat.board_exists(2).unwrap());
+    }
 }

@@ -154,10 +154,13 @@ impl GridNav {
         match (how, self.selected) {
             (ClickHow::Toggle, Some(s)) => {
                 self.marked.insert(s);
-                if !self.marked.remove(&i) {
+                if self.marked.remove(&i) {
+                    // Taken out: the selection moves to the last tile still chosen.
+                    self.selected = self.marked.last().copied();
+                } else {
                     self.marked.insert(i);
+                    self.selected = Some(i);
                 }
-                self.selected = Some(i);
             }
             (ClickHow::Range, Some(s)) => {
                 self.marked = (s.min(i)..=s.max(i)).collect();
