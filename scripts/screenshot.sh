@@ -7,6 +7,8 @@
 #                             once in the samples, twice more in a folder of copies, one tile)
 #   screenshot-copies.png     the same with the copies unfolded (the tile's badge clicked)
 #   screenshot-lightbox.png   the lightbox on the third result (its magnifier clicked)
+#   screenshot-board-grid.png    a board ("Warm light", made with `kindred board add`) as a grid
+#   screenshot-board-canvas.png  the same board as a free canvas, two artworks dragged and one scaled
 # Clicks are xdotool's at fixed places of the 1200x800 window (key presses do not reach the app
 # under Xvfb); look at the pictures before committing them.
 set -euo pipefail
@@ -53,3 +55,41 @@ xdotool mousemove 1190 790
 sleep 1
 import -window root "$OUT/screenshot-lightbox.png"
 echo "saved $OUT/screenshot-lightbox.png"
+kill $app; wait $app 2>/dev/null || true
+
+# A board, made on the command line, then opened from the Boards menu.
+s=assets/samples
+"$bin" --library "$work/lib" board add "Warm light" $s/plants-sunflower.png $s/people-van-gogh-room.jpg \
+  $s/food-fruit-still-life.jpg $s/plants-autumn-tree.png $s/recreation-sailing-sunset.png $s/unsorted-river-landscape.jpg \
+  $s/plants-pink-rose.webp $s/recreation-balloons.png $s/plants-autumn-scene.png
+XDG_CONFIG_HOME="$work/config" "$bin" --library "$work/lib" & app=$!
+sleep 10
+xdotool mousemove 121 12 click 1   # Boards
+sleep 1
+xdotool mousemove 130 62 click 1   # Warm light (9), below Favourites (0)
+sleep 3
+xdotool mousemove 700 600
+sleep 1
+import -window root "$OUT/screenshot-board-grid.png"
+echo "saved $OUT/screenshot-board-grid.png"
+xdotool mousemove 264 44 click 1   # Canvas
+sleep 2
+xdotool mousemove 450 400 click --repeat 2 --delay 30 5   # zoom out around the pointer
+sleep 1
+# Drags as a hand makes them: press, move in steps, release.
+drag() {
+  xdotool mousemove "$1" "$2" mousedown 1
+  for t in 1 2 3 4 5 6 7 8; do
+    xdotool mousemove $(($1 + ($3 - $1) * t / 8)) $(($2 + ($4 - $2) * t / 8)); sleep 0.05
+  done
+  xdotool mouseup 1; sleep 0.5
+}
+drag 363 248 330 560   # Van Gogh's room, down
+drag 495 232 610 530   # the still life, down and right
+xdotool mousemove 218 253 click 1   # the sunflowers: selected, their scale handle shows
+sleep 0.5
+drag 267 314 330 430   # scaled up by their corner handle, on top of the landscape
+xdotool mousemove 1000 650   # over the detail panel: no hover frame, no tooltip
+sleep 1
+import -window root "$OUT/screenshot-board-canvas.png"
+echo "saved $OUT/screenshot-board-canvas.png"

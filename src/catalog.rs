@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 use crate::model::ModelId;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
+mod boards;
+
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
 pub type ArtworkId = i64;
 
@@ -52,6 +54,28 @@ CREATE TABLE thumbnails (
 -- Share of the artwork's pixels that are transparent: cut-outs (icons, sprites) are searched
 -- differently by `all` (query.rs, QueryKind). Rows from before are re-embedded anyway (new model).
 ALTER TABLE embeddings ADD COLUMN transparent REAL NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- Boards (catalog/boards.rs): named collections of artworks, shown as a grid or a free canvas.
+-- Removing an artwork or a board removes its items (cascade); Favourites (id 1) always exists.
+CREATE TABLE boards (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    position INTEGER NOT NULL,        -- order in lists
+    created  INTEGER NOT NULL         -- unix seconds
+);
+CREATE TABLE board_items (
+    board_id   INTEGER NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+    artwork_id INTEGER NOT NULL REFERENCES artworks(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,      -- order in the grid (order added)
+    x          REAL NOT NULL,         -- top-left corner on the canvas, canvas units
+    y          REAL NOT NULL,
+    scale      REAL NOT NULL,         -- 1: the longest side is board::BASE_SIDE units
+    z          INTEGER NOT NULL,      -- stacking order, highest on top
+    PRIMARY KEY (board_id, artwork_id)
+) WITHOUT ROWID;
+CREATE INDEX board_items_artwork ON board_items(artwork_id);
+INSERT INTO boards(id, name, position, created) VALUES (1, 'Favourites', 0, unixepoch());
 "#,
 ];
 
@@ -165,6 +189,10 @@ pub const APPLICATION_ID: i32 = 0x4B4E_4452;
 /// The tables and indexes of a Kindred catalog of schema 1 (how a catalog created before
 /// [`APPLICATION_ID`] is recognised).
 const KINDRED_SCHEMA_NAMES: &[&str] = &["artworks", "artworks_hash", "embeddings", "meta", "thumbnails"];
+/// The same from schema 3 (boards) on: a catalog Kindred migrated is stamped as well, so this only
+/// recognises one whose stamp was lost.
+const KINDRED_SCHEMA_3_NAMES: &[&str] =
+    &["artworks", "artworks_hash", "board_items", "board_items_artwork", "boards", "embeddings", "meta", "thumbnails"];
 
 /// Whether an open catalog may be created if absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,7 +312,8 @@ impl Catalog {
         }
         if !writable {
             // Schema 2 only adds `embeddings.transparent`, which reads as 0 where it is missing
-            // ([`Catalog::transparent`]): a library on read-only media stays readable.
+            // ([`Catalog::transparent`]), schema 3 the boards, read as an empty Favourites where
+            // they are missing (catalog/boards.rs): a library on read-only media stays readable.
             if version < READABLE_FROM_SCHEMA {
                 let what = format!("needs an upgrade (schema {version}) but is read-only");
                 return Err(Error::Catalog { path: self.path.clone(), what, source: None });
@@ -319,7 +348,7 @@ impl Catalog {
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(if names.is_empty() && version == 0 {
             Contents::Empty
-        } else if names == KINDRED_SCHEMA_NAMES && version >= 1 {
+        } else if (names == KINDRED_SCHEMA_NAMES && version >= 1) || (names == KINDRED_SCHEMA_3_NAMES && version >= 3) {
             // A catalog made before Kindred stamped its application id.
             Contents::Kindred
         } else {

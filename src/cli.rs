@@ -1,4 +1,4 @@
-//! The command-line interface: `kindred import | search | duplicates | info`, all on the library API.
+//! The command-line interface: `kindred import | search | duplicates | info | board`, all on the library API.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -86,7 +86,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Boards: named collections of artworks (Favourites is the first).
+    Board {
+        /// What to do with boards.
+        #[command(subcommand)]
+        action: board::BoardCommand,
+    },
 }
+
+mod board;
 
 /// A query as typed: the text (echoed in the output) and what it means.
 #[derive(Clone, Debug)]
@@ -100,7 +108,7 @@ pub struct QueryArg {
 /// `id:N` is a library artwork, anything else a file (checked when the search runs). Parses OS
 /// strings: a query file's name need not be UTF-8.
 #[derive(Clone, Debug)]
-struct QueryParser;
+pub(crate) struct QueryParser;
 
 impl clap::builder::TypedValueParser for QueryParser {
     type Value = QueryArg;
@@ -118,7 +126,7 @@ impl clap::builder::TypedValueParser for QueryParser {
 }
 
 /// `all`, `colour`, `texture` or `shape` (the aspect presets; explicit weights go to `--weights`).
-fn parse_aspect(s: &str) -> Result<Weights, String> {
+pub(crate) fn parse_aspect(s: &str) -> Result<Weights, String> {
     if s.contains(',') {
         return Err(format!("unknown aspect `{s}` (all, colour, texture, shape); use --weights C,T,S for weights"));
     }
@@ -126,7 +134,7 @@ fn parse_aspect(s: &str) -> Result<Weights, String> {
 }
 
 /// Three weights `c,t,s` (or a preset name).
-fn parse_weights(s: &str) -> Result<Weights, String> {
+pub(crate) fn parse_weights(s: &str) -> Result<Weights, String> {
     s.parse().map_err(|e: crate::Error| e.to_string())
 }
 
@@ -178,6 +186,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         }
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Info { json } => info(&mut library, *json),
+        Command::Board { action } => board::run(&mut library, action),
     };
     // What the library queued on the way (e.g. an index it could not save).
     while let Some(notice) = library.take_notice() {
@@ -300,24 +309,11 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
             print_notice(&notice);
         }
         if json {
-            let results = results
-                .hits
-                .into_iter()
-                .map(|h| JsonHit {
-                    path: h.path.to_string_lossy().into_owned(),
-                    path_bytes: bytes_if_not_utf8(&h.path),
-                    score: h.score,
-                    id: h.id,
-                })
-                .collect();
             let query = text.to_string_lossy().into_owned();
-            out.push(JsonQuery { query, query_bytes: bytes_if_not_utf8(text.as_ref()), error: None, results });
+            out.push(JsonQuery { query, query_bytes: bytes_if_not_utf8(text.as_ref()), error: None, results: json_hits(&results.hits) });
         } else {
             println!("{q}");
-            for (rank, h) in results.hits.iter().enumerate() {
-                let missing = if h.missing { "  (missing)" } else { "" };
-                println!("  {:>2}. {:.3}  {}{missing}", rank + 1, h.score, printable_path(&h.path));
-            }
+            print_hits(&results.hits);
         }
     }
     if json {
@@ -359,6 +355,21 @@ fn duplicates(library: &mut Library, threshold: Option<f32>, json: bool) -> Resu
         }
     }
     Ok(())
+}
+
+/// Hits as `search --json` prints them.
+fn json_hits(hits: &[crate::search::Hit]) -> Vec<JsonHit> {
+    hits.iter()
+        .map(|h| JsonHit { path: h.path.to_string_lossy().into_owned(), path_bytes: bytes_if_not_utf8(&h.path), score: h.score, id: h.id })
+        .collect()
+}
+
+/// Hits as `search` prints them: rank, score, path.
+fn print_hits(hits: &[crate::search::Hit]) {
+    for (rank, h) in hits.iter().enumerate() {
+        let missing = if h.missing { "  (missing)" } else { "" };
+        println!("  {:>2}. {:.3}  {}{missing}", rank + 1, h.score, printable_path(&h.path));
+    }
 }
 
 fn info(library: &mut Library, json: bool) -> Result<()> {

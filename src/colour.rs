@@ -88,6 +88,17 @@ fn histogram(samples: &[([f32; 3], f32)]) -> Vec<f32> {
     rooted.iter().map(|v| v / norm.max(f32::MIN_POSITIVE)).collect()
 }
 
+/// One palette for several artworks (a board): their swatches, each artwork counting equally,
+/// clustered again into at most [`PALETTE_SIZE`] colours, heaviest first.
+pub fn merged_palette(palettes: &[Vec<Swatch>]) -> Vec<Swatch> {
+    let share = 1.0 / palettes.iter().filter(|p| !p.is_empty()).count().max(1) as f32;
+    let samples: Vec<([f32; 3], f32)> = palettes.iter().flatten().map(|s| (srgb_to_lab(s.rgb), s.weight * share)).collect();
+    if samples.is_empty() {
+        return Vec::new();
+    }
+    palette(&samples)
+}
+
 /// Weighted k-means in CIELAB, deterministic (farthest-point initialisation).
 fn palette(samples: &[([f32; 3], f32)]) -> Vec<Swatch> {
     let total: f32 = samples.iter().map(|s| s.1).sum();
@@ -184,6 +195,17 @@ pub fn lab_to_srgb(lab: [f32; 3]) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merged_palette_counts_each_artwork_equally() {
+        let red = vec![Swatch { rgb: [200, 20, 20], weight: 1.0 }];
+        let blue = vec![Swatch { rgb: [20, 20, 200], weight: 0.5 }, Swatch { rgb: [20, 200, 20], weight: 0.5 }];
+        let merged = merged_palette(&[red.clone(), blue, Vec::new()]);
+        assert_eq!(merged.len(), 3);
+        assert!(merged[0].rgb[0] > 150 && (merged[0].weight - 0.5).abs() < 0.01, "{merged:?}");
+        assert!((merged.iter().map(|s| s.weight).sum::<f32>() - 1.0).abs() < 1e-4);
+        assert!(merged_palette(&[]).is_empty());
+    }
 
     fn solid(rgb: [u8; 3], n: usize) -> Vec<u8> {
         rgb.iter().copied().cycle().take(3 * n).collect()

@@ -5,6 +5,7 @@
 //! both front ends use; it returns typed [`Error`]s and prints nothing.
 
 pub mod aspect;
+pub mod board;
 pub mod catalog;
 pub mod cli;
 pub mod colour;

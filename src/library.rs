@@ -23,6 +23,8 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
+mod boards;
+
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";
 

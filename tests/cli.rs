@@ -303,3 +303,153 @@ fn duplicates_lists_groups_of_copies_in_text_and_json() {
     assert_eq!(bad.status.code(), Some(2), "a usage error: {}", String::from_utf8_lossy(&bad.stderr));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("threshold 2"));
 }
+
+/// Runs `kindred` and returns stdout as text, asserting success.
+fn ok_text(out: &Output) -> String {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn board_verbs_list_show_add_remove_rename_delete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..6], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let path = |i: usize| files[i].to_str().unwrap().to_owned();
+
+    // A new library has Favourites, empty.
+    let list = stdout_json(&kindred(&lib, &["board", "list", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!((list[0]["name"].as_str(), list[0]["items"].as_i64()), (Some("Favourites"), Some(0)));
+
+    // add: files in the library or id:N; the board is made on first use; repeats are counted.
+    let out = ok_text(&kindred(&lib, &["board", "add", "Blue studies", &path(0), &path(1)]));
+    assert_eq!(out, "created board Blue studies\nadded 2 artworks to Blue studies\n");
+    let shown = stdout_json(&kindred(&lib, &["board", "show", "blue STUDIES", "--json"]));
+    let id1 = shown["items"][1]["id"].as_i64().unwrap();
+    assert!(shown["items"][0]["path"].as_str().unwrap().ends_with(files[0].file_name().unwrap().to_str().unwrap()));
+    assert_eq!(shown["items"][1]["scale"], 1.0);
+    let out = ok_text(&kindred(&lib, &["board", "add", "Blue studies", &format!("id:{id1}"), &path(2)]));
+    assert_eq!(out, "added 1 artwork to Blue studies (1 already on it)\n");
+    assert!(ok_text(&kindred(&lib, &["board", "add", "favourites", &path(3)])).contains("to Favourites"));
+
+    // A file outside the library is refused with what to do; nothing changes.
+    let outside = tmp.path().join("outside.png");
+    std::fs::copy(&files[4], &outside).unwrap();
+    let out = kindred(&lib, &["board", "add", "Blue studies", outside.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("not in the library") && err.contains("import it first"), "{err}");
+
+    let text = ok_text(&kindred(&lib, &["board", "list"]));
+    assert_eq!(text, "Favourites               1 artwork\nBlue studies             3 artworks\n");
+    let text = ok_text(&kindred(&lib, &["board", "show", "Blue studies"]));
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.starts_with("Blue studies (3 artworks)\n  id:"), "{text}");
+
+    // remove
+    let out = ok_text(&kindred(&lib, &["board", "remove", "Blue studies", &path(0), &path(5)]));
+    assert_eq!(out, "removed 1 artwork from Blue studies (1 was not on it)\n");
+    assert!(files[0].exists(), "removing never touches the file");
+
+    // rename: another board's name (any case) is refused; Favourites keeps its name.
+    let out = kindred(&lib, &["board", "rename", "Blue studies", "FAVOURITES"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already a board named"), "{out:?}");
+    let out = kindred(&lib, &["board", "rename", "Favourites", "Loved"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(ok_text(&kindred(&lib, &["board", "rename", "Blue studies", "Cobalt"])), "renamed Blue studies to Cobalt\n");
+
+    // delete: the artworks stay; Favourites cannot go; an unknown name lists the boards.
+    assert_eq!(ok_text(&kindred(&lib, &["board", "delete", "cobalt"])), "deleted board cobalt (2 artworks stay in the library)\n");
+    assert_eq!(kindred(&lib, &["board", "delete", "Favourites"]).status.code(), Some(1));
+    let out = kindred(&lib, &["board", "show", "Cobalt"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no board named") && err.contains("(boards: Favourites)"), "{err}");
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!(info["counts"]["ok"], 6);
+    // Usage errors exit 2 before anything is opened.
+    assert_eq!(kindred(&lib, &["board", "add", "X"]).status.code(), Some(2));
+    assert_eq!(kindred(&lib, &["board", "frobnicate"]).status.code(), Some(2));
+    // Read-only verbs never create a library.
+    let nowhere = tmp.path().join("nowhere");
+    assert_eq!(kindred(&nowhere, &["board", "list"]).status.code(), Some(1));
+    assert!(!nowhere.exists());
+}
+
+#[test]
+fn board_export_copies_files_and_writes_a_contact_sheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    // Two files of the same name in two folders: the second copy gets a suffix.
+    let one = copy_into(&sample_files()[..2], &tmp.path().join("one"));
+    let two = tmp.path().join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    let twin = two.join(one[0].file_name().unwrap());
+    std::fs::copy(&sample_files()[5], &twin).unwrap();
+    assert!(kindred(&lib, &["import", one[0].parent().unwrap().to_str().unwrap(), two.to_str().unwrap()]).status.success());
+    let args = ["board", "add", "Client", one[0].to_str().unwrap(), one[1].to_str().unwrap(), twin.to_str().unwrap()];
+    assert!(kindred(&lib, &args).status.success());
+
+    let out_dir = tmp.path().join("out");
+    let sheet = tmp.path().join("sheet.png");
+    let json = stdout_json(&kindred(
+        &lib,
+        &["board", "export", "Client", out_dir.to_str().unwrap(), "--sheet", sheet.to_str().unwrap(), "--json"],
+    ));
+    let copied: Vec<&str> = json["copied"].as_array().unwrap().iter().map(|c| c["to"].as_str().unwrap()).collect();
+    let stem = one[0].file_stem().unwrap().to_str().unwrap();
+    let ext = one[0].extension().unwrap().to_str().unwrap();
+    assert_eq!(copied.len(), 3);
+    assert!(copied[2].ends_with(&format!("{stem} (2).{ext}")), "{copied:?}");
+    assert_eq!(std::fs::read(copied[2]).unwrap(), std::fs::read(&twin).unwrap());
+    assert!(one[0].exists() && twin.exists(), "originals stay");
+    assert_eq!(json["sheet"]["artworks"], 3);
+    let png = image::open(&sheet).unwrap();
+    assert_eq!(png.width() as u64, json["sheet"]["width"].as_u64().unwrap());
+
+    // Again into the same folder: new names, nothing overwritten; the sheet is not overwritten.
+    let text = ok_text(&kindred(&lib, &["board", "export", "Client", out_dir.to_str().unwrap()]));
+    assert_eq!(text, format!("copied 3 files to {}\n", out_dir.display()));
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 6);
+    let out = kindred(&lib, &["board", "export", "Client", out_dir.to_str().unwrap(), "--sheet", sheet.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    // A file deleted since import is skipped and reported; the command exits 1 after the others.
+    std::fs::remove_file(&one[1]).unwrap();
+    let out = kindred(&lib, &["board", "export", "Client", tmp.path().join("out2").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("skipped") && err.contains("missing"), "{err}");
+    assert_eq!(std::fs::read_dir(tmp.path().join("out2")).unwrap().count(), 2);
+}
+
+#[test]
+fn board_similar_is_a_search_by_the_whole_board_without_its_members() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..12], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let out = kindred(&lib, &["board", "similar", "Favourites"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no searchable artworks"), "an empty board: {out:?}");
+    assert!(kindred(&lib, &["board", "add", "Pair", files[2].to_str().unwrap(), files[7].to_str().unwrap()]).status.success());
+    let json = stdout_json(&kindred(&lib, &["board", "similar", "pair", "--top", "20", "--json"]));
+    assert_eq!(json[0]["query"], "board:Pair");
+    let results = json[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10, "every artwork but the two members");
+    let board = stdout_json(&kindred(&lib, &["board", "show", "Pair", "--json"]));
+    let members: Vec<i64> = board["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    assert!(results.iter().all(|r| !members.contains(&r["id"].as_i64().unwrap())));
+    // The same shape as `search --json`: the keys of a hit match.
+    let search = stdout_json(&kindred(&lib, &["search", files[2].to_str().unwrap(), "--top", "1", "--json"]));
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&search[0]), keys(&json[0]));
+    assert_eq!(keys(&search[0]["results"][0]), keys(&results[0]));
+    // Scores descend.
+    assert!(results.windows(2).all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()));
+    let text = ok_text(&kindred(&lib, &["board", "similar", "Pair", "-k", "3", "--aspect", "colour"]));
+    assert_eq!(text.lines().count(), 4, "{text}");
+}

@@ -12,8 +12,8 @@ use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use kindred::LibraryOptions;
 use kindred::gui::KindredApp;
+use kindred::{Library, LibraryOptions};
 
 /// How long the worker may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -1146,4 +1146,162 @@ fn the_library_grid_has_keys_a_file_name_filter_and_a_sort_order() {
     h.key_press(egui::Key::Space);
     h.step();
     assert!(h.state().lightbox().is_none());
+}
+
+// ---- Boards ----
+
+/// Drags with the primary button from `from` to `to`, over several frames (as a hand would).
+fn drag(h: &mut Harness<'_, KindredApp>, from: egui::Pos2, to: egui::Pos2) {
+    let button =
+        |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: egui::Modifiers::NONE };
+    h.input_mut().events.push(egui::Event::PointerMoved(from));
+    h.step();
+    h.input_mut().events.push(button(from, true));
+    h.step();
+    for t in 1..=6 {
+        let pos = from + (to - from) * (t as f32 / 6.0);
+        h.input_mut().events.push(egui::Event::PointerMoved(pos));
+        h.step();
+    }
+    h.input_mut().events.push(button(to, false));
+    h.step();
+    h.step();
+}
+
+/// Opens a board through the top bar's Boards menu.
+fn open_board(h: &mut Harness<'_, KindredApp>, name: &str) {
+    wait_until(h, "the boards", |h| h.state().boards().iter().any(|b| b.name == name));
+    click_button(h, "Boards");
+    click_button(h, &format!("{name} ("));
+    wait_until(h, "the board", |h| h.state().board().is_some_and(|b| b.summary.name == name));
+}
+
+/// Items of the board shown: artwork ids in order.
+fn board_ids(h: &Harness<'_, KindredApp>) -> Vec<i64> {
+    h.state().board().map(|b| b.items.iter().map(|i| i.artwork.id).collect()).unwrap_or_default()
+}
+
+#[test]
+fn f_adds_to_favourites_b_picks_a_board_and_a_board_is_renamed_trimmed_and_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    let tile = |i: usize| format!("artwork: {}", name(&files[i]));
+    wait_until(&mut h, "the library grid", |h| has_button(h, &tile(0)));
+    // F: the selected artwork goes to Favourites.
+    click_button(&mut h, &tile(0));
+    h.key_press(egui::Key::F);
+    wait_until(&mut h, "Favourites to hold it", |h| h.state().boards().first().is_some_and(|b| b.items == 1));
+    assert_eq!(h.state().board_message(), Some("Added 1 artwork to Favourites"));
+    // Ctrl-click adds to the selection, Shift-click takes a range; B offers the boards.
+    click_button(&mut h, &tile(2));
+    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(&tile(3)))).click_modifiers(egui::Modifiers::COMMAND);
+    h.step();
+    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(&tile(5)))).click_modifiers(egui::Modifiers::COMMAND);
+    h.step();
+    assert_eq!(h.state().grid().chosen(), [2, 3, 5]);
+    h.key_press(egui::Key::B);
+    wait_until(&mut h, "the board picker", |h| h.query_by_label("or a new board:").is_some());
+    h.get_by_label("or a new board:").focus();
+    h.step();
+    h.get_by_label("or a new board:").type_text("  Reds ");
+    h.step();
+    click_button(&mut h, "New board");
+    wait_until(&mut h, "the new board", |h| h.state().boards().iter().any(|b| b.name == "Reds" && b.items == 3));
+    assert!(h.query_by_label("or a new board:").is_none(), "the picker closes");
+    open_board(&mut h, "Reds");
+    let ids = board_ids(&h);
+    assert_eq!(ids.len(), 3);
+    // Remove one; the others stay, in order; its file is untouched.
+    click_button(&mut h, &format!("on board: {}", name(&files[3])));
+    click_button(&mut h, "Remove from board");
+    wait_until(&mut h, "the removal", |h| board_ids(h).len() == 2);
+    assert_eq!(board_ids(&h), [ids[0], ids[2]]);
+    assert!(files[3].exists());
+    // Rename.
+    click_button(&mut h, "Rename…");
+    h.get_by_label("Name:").focus();
+    h.step();
+    h.get_by_label("Name:").type_text(" and oranges");
+    h.step();
+    click_button(&mut h, "Save name");
+    wait_until(&mut h, "the new name", |h| h.state().board().is_some_and(|b| b.summary.name == "Reds and oranges"));
+    // Delete asks once; the artworks stay in the library.
+    click_button(&mut h, "Delete board");
+    click_button(&mut h, "Really delete");
+    wait_until(&mut h, "the deletion", |h| h.state().boards().len() == 1);
+    assert!(matches!(h.state().view(), kindred::gui::state::View::Library));
+    assert_eq!(h.state().artwork_count(), Some(12));
+    // Favourites cannot be renamed or deleted from the app.
+    open_board(&mut h, "Favourites");
+    let disabled = |h: &Harness<'_, KindredApp>, label: &str| {
+        h.query_by(|n| n.role() == Role::Button && n.label().as_deref() == Some(label) && n.is_disabled()).is_some()
+    };
+    assert!(disabled(&h, "Rename…") && disabled(&h, "Delete board"));
+}
+
+#[test]
+fn canvas_moves_and_scales_are_kept_across_a_reopen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let (board, first) = {
+        let mut lib = open(&dir, LibraryOptions::default());
+        let ids: Vec<i64> = files[..3].iter().map(|f| lib.artwork_of(&kindred::Query::File(f.clone())).unwrap()).collect();
+        let board = lib.create_board("Wall").unwrap();
+        lib.add_to_board(board, &ids).unwrap();
+        (board, ids[0])
+    };
+    let first_name = name(&files[0]);
+    let before = {
+        let mut h = harness(&dir);
+        open_board(&mut h, "Wall");
+        click_button(&mut h, "Canvas");
+        let item = h.get_by_label(&format!("canvas: {first_name}")).rect();
+        let place = |h: &Harness<'_, KindredApp>| h.state().board().unwrap().items[0].placement;
+        let start = place(&h);
+        drag(&mut h, item.center(), item.center() + egui::vec2(150.0, 90.0));
+        let moved = place(&h);
+        let zoom = h.state().board_canvas().unwrap().zoom;
+        assert!((moved.x - start.x - 150.0 / zoom).abs() < 2.0 && (moved.y - start.y - 90.0 / zoom).abs() < 2.0, "{start:?} → {moved:?}");
+        assert!(moved.z > 2, "the artwork dragged comes on top: {moved:?}");
+        // The scale handle at its lower right corner.
+        let handle = h.get_by_label(&format!("scale: {first_name}")).rect().center();
+        drag(&mut h, handle, handle + egui::vec2(80.0, 80.0));
+        let scaled = place(&h);
+        assert!(scaled.scale > 1.2, "{scaled:?}");
+        scaled
+    };
+    // A new app on the same library shows the board as it was left.
+    let mut h = harness(&dir);
+    open_board(&mut h, "Wall");
+    let after = h.state().board().unwrap().items[0].placement;
+    assert_eq!(after, before);
+    let lib = Library::open_existing(&dir, LibraryOptions::default()).unwrap();
+    assert_eq!(lib.board(board).unwrap().items[0].placement, before);
+    assert_eq!(lib.board(board).unwrap().items[0].artwork.id, first);
+}
+
+#[test]
+fn more_like_this_board_searches_with_the_board_and_leaves_its_artworks_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let members = {
+        let mut lib = open(&dir, LibraryOptions::default());
+        let ids: Vec<i64> = [1, 4, 8].iter().map(|&i| lib.artwork_of(&kindred::Query::File(files[i].clone())).unwrap()).collect();
+        lib.add_to_board(kindred::board::FAVOURITES, &ids).unwrap();
+        ids
+    };
+    let mut h = harness(&dir);
+    open_board(&mut h, "Favourites");
+    click_button(&mut h, "More like this board");
+    wait_results(&mut h);
+    let hits = h.state().hits().unwrap().to_vec();
+    assert_eq!(hits.len(), 9, "the 12 artworks but the board's 3");
+    assert!(hits.iter().all(|hit| !members.contains(&hit.id)));
+    assert_eq!(h.state().trail()[0].name, "board Favourites");
+    // The same ranking as the library's board query.
+    let mut lib = Library::open_existing(&dir, LibraryOptions::default()).unwrap();
+    let query = lib.board_query(kindred::board::FAVOURITES).unwrap();
+    let expected: Vec<i64> = lib.search(&query, &kindred::Weights::ALL, 48).unwrap().hits.iter().map(|h| h.id).collect();
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), expected);
 }

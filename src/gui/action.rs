@@ -4,14 +4,20 @@
 use std::path::PathBuf;
 
 use super::app::{COPY_MAX_SIDE, KindredApp, RESULTS_K};
+use super::board_view::BoardView;
+use super::boards::Picker;
 use super::import::{ImportAsk, RunningImport};
 use super::lightbox::{Item, Lightbox, Source, Zoom};
 use super::loader::{Purpose, Request};
+use super::results::ClickHow;
 use super::results::Step;
 use super::settings::AspectMode;
 use super::state::{QueryView, SearchFailure, SearchState, View};
 use super::trail::TrailEntry;
+use super::worker::BoardChange;
 use super::worker::Command;
+use crate::board::{BoardId, FAVOURITES, Placement};
+use crate::catalog::ArtworkId;
 
 /// One user request.
 #[derive(Debug)]
@@ -36,10 +42,66 @@ pub enum Action {
     ShowMore,
     /// Moves the keyboard selection in the grid shown.
     Select(Step),
-    /// Selects this tile of the grid shown (a click).
+    /// Selects this tile of the grid shown.
     SelectIndex(usize),
     /// Shows or folds the copies of the picture at this tile of the results.
     ToggleCopies(usize),
+    /// A click on this tile of the grid shown: alone, or Ctrl/Shift for several.
+    Click {
+        /// The tile.
+        index: usize,
+        /// With which modifier.
+        how: ClickHow,
+    },
+    /// Opens a board.
+    OpenBoard(BoardId),
+    /// F: adds the selection (or what the lightbox shows) to Favourites.
+    Favourite,
+    /// B: opens the board picker for the selection (or what the lightbox shows).
+    PickBoard,
+    /// Closes the board picker.
+    ClosePicker,
+    /// Adds artworks to a board.
+    AddToBoard {
+        /// The board.
+        board: BoardId,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Makes a board with these artworks.
+    NewBoard {
+        /// Its name.
+        name: String,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Takes artworks off a board.
+    RemoveFromBoard {
+        /// The board.
+        board: BoardId,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Renames a board.
+    RenameBoard {
+        /// The board.
+        board: BoardId,
+        /// The new name.
+        name: String,
+    },
+    /// Deletes a board (never its artworks).
+    DeleteBoard(BoardId),
+    /// Saves places on a board's canvas.
+    PlaceOnBoard {
+        /// The board.
+        board: BoardId,
+        /// Artworks and their places.
+        places: Vec<(ArtworkId, Placement)>,
+    },
+    /// "More like this board".
+    MoreLikeBoard(BoardId),
+    /// The compact window kept on top of others (for painting beside the board), or back.
+    CompactOnTop(bool),
     /// Finds the kindred of the selection (Enter): a hop from the results, a query from the library.
     HopToSelected,
     /// Opens the lightbox on this list at this index.
@@ -131,6 +193,9 @@ pub fn uri_list(paths: &[PathBuf]) -> String {
     out
 }
 
+/// Inner size of the compact window kept on top, points.
+const COMPACT_SIZE: [f32; 2] = [520.0, 400.0];
+
 /// Folder of the library directory where pasted images are kept.
 pub const PASTED_DIR: &str = "pasted";
 /// Pasted images kept; older ones are removed when a new one is pasted.
@@ -183,7 +248,7 @@ impl KindredApp {
                 self.forward.clear();
                 match &mut self.view {
                     View::Query(q) => q.trail.push(entry),
-                    View::Library => self.view = View::Query(QueryView::new(entry)),
+                    View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
                 }
                 self.run_search();
             }
@@ -209,7 +274,7 @@ impl KindredApp {
                 if let Some(entry) = self.forward.pop() {
                     match &mut self.view {
                         View::Query(q) => q.trail.push(entry),
-                        View::Library => self.view = View::Query(QueryView::new(entry)),
+                        View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
                     }
                     self.run_search();
                 }
@@ -241,18 +306,99 @@ impl KindredApp {
                     let n = self.library.shown().len();
                     self.library.nav.step(step, n);
                 }
+                View::Board(b) => {
+                    let n = b.items().len();
+                    b.nav.step(step, n);
+                }
             },
-            Action::SelectIndex(i) => match &mut self.view {
-                View::Query(q) => q.results.selected = Some(i),
-                View::Library => self.library.nav.selected = Some(i),
+            Action::SelectIndex(i) => self.apply(Action::Click { index: i, how: ClickHow::Only }),
+            Action::Click { index, how } => match &mut self.view {
+                View::Query(q) => q.results.click(index, how),
+                View::Library => self.library.nav.click(index, how),
+                View::Board(b) => b.nav.click(index, how),
             },
             Action::ToggleCopies(i) => {
                 if let View::Query(q) = &mut self.view
                     && let SearchState::Ready(ranked) = &mut q.search
                 {
                     q.results.selected = ranked.toggle(i, q.results.selected);
+                    // Tiles moved: artworks marked with Ctrl/Shift-click would now be others.
+                    q.results.marked.clear();
                     q.unfolded = ranked.unfolded().clone();
                 }
+            }
+            Action::OpenBoard(id) => {
+                self.lightbox = None;
+                self.view = View::Board(BoardView::new(id));
+                self.worker.send(Command::LoadBoard(id));
+            }
+            Action::Favourite => {
+                let artworks = self.chosen_artworks();
+                if !artworks.is_empty() {
+                    self.worker.send(Command::ChangeBoard(BoardChange::Add { board: FAVOURITES, artworks }));
+                }
+            }
+            Action::PickBoard => {
+                let artworks = self.chosen_artworks();
+                if !artworks.is_empty() {
+                    self.boards.picker = Some(Picker { artworks, new_name: String::new() });
+                }
+            }
+            Action::ClosePicker => self.boards.picker = None,
+            Action::AddToBoard { board, artworks } => {
+                self.boards.picker = None;
+                self.worker.send(Command::ChangeBoard(BoardChange::Add { board, artworks }));
+            }
+            Action::NewBoard { name, artworks } => {
+                self.boards.picker = None;
+                self.worker.send(Command::ChangeBoard(BoardChange::Create { name, artworks }));
+            }
+            Action::RemoveFromBoard { board, artworks } => {
+                if let View::Board(b) = &mut self.view {
+                    b.nav.reset();
+                    b.canvas.selected = None;
+                }
+                self.worker.send(Command::ChangeBoard(BoardChange::Remove { board, artworks }));
+            }
+            Action::RenameBoard { board, name } => {
+                if let View::Board(b) = &mut self.view {
+                    b.rename = None;
+                }
+                self.worker.send(Command::ChangeBoard(BoardChange::Rename { board, name }));
+            }
+            Action::DeleteBoard(board) => {
+                self.view = View::Library;
+                self.worker.send(Command::ChangeBoard(BoardChange::Delete(board)));
+            }
+            Action::PlaceOnBoard { board, places } => self.worker.send(Command::ChangeBoard(BoardChange::Place { board, places })),
+            Action::MoreLikeBoard(board) => {
+                if let View::Board(b) = &self.view
+                    && let Some(first) = b.items().first()
+                {
+                    let name = b.board.as_ref().map_or(String::new(), |b| b.summary.name.clone());
+                    let entry = TrailEntry::board(board, &name, first.artwork.id, &first.artwork.path);
+                    self.apply(Action::Query(entry));
+                }
+            }
+            Action::CompactOnTop(on) => {
+                if let Some(ctx) = &self.ctx
+                    && on != self.compact
+                {
+                    use eframe::egui::{ViewportCommand, WindowLevel, vec2};
+                    // Small beside a painting app; back to the size it had when leaving.
+                    let size = if on {
+                        self.size_before_compact = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size());
+                        Some(vec2(COMPACT_SIZE[0], COMPACT_SIZE[1]))
+                    } else {
+                        self.size_before_compact.take()
+                    };
+                    if let Some(size) = size {
+                        ctx.send_viewport_cmd(ViewportCommand::InnerSize(size));
+                    }
+                    let level = if on { WindowLevel::AlwaysOnTop } else { WindowLevel::Normal };
+                    ctx.send_viewport_cmd(ViewportCommand::WindowLevel(level));
+                }
+                self.compact = on;
             }
             Action::HopToSelected => match &self.view {
                 View::Query(q) => {
@@ -267,6 +413,12 @@ impl KindredApp {
                         self.apply(Action::Query(entry));
                     }
                 }
+                View::Board(b) => {
+                    if let Some(item) = b.nav.selected.and_then(|i| b.items().get(i)) {
+                        let entry = TrailEntry::artwork(item.artwork.id, &item.artwork.path);
+                        self.apply(Action::Query(entry));
+                    }
+                }
             },
             Action::OpenLightbox(source, index) => {
                 let items: Vec<Item> = match (source, &self.view) {
@@ -275,6 +427,9 @@ impl KindredApp {
                         self.library.shown().map(|a| Item { id: Some(a.id), path: a.path.clone() }).collect()
                     }
                     (Source::Query, View::Query(q)) => vec![q.current().item()],
+                    (Source::Board, View::Board(b)) => {
+                        b.items().iter().map(|i| Item { id: Some(i.artwork.id), path: i.artwork.path.clone() }).collect()
+                    }
                     _ => Vec::new(),
                 };
                 if index < items.len() {
@@ -285,6 +440,7 @@ impl KindredApp {
                 let (source, selected) = match &self.view {
                     View::Query(q) => (Source::Results, q.results.selected),
                     View::Library => (Source::Library, self.library.nav.selected),
+                    View::Board(b) => (Source::Board, b.nav.selected),
                 };
                 if let Some(i) = selected {
                     self.apply(Action::OpenLightbox(source, i));
@@ -295,6 +451,7 @@ impl KindredApp {
                     match (lightbox.source, &mut self.view) {
                         (Source::Results, View::Query(q)) => q.results.select(lightbox.index),
                         (Source::Library, View::Library) => self.library.nav.select(lightbox.index),
+                        (Source::Board, View::Board(b)) => b.nav.select(lightbox.index),
                         _ => {}
                     }
                 }
@@ -326,6 +483,7 @@ impl KindredApp {
                     (Some(lightbox), _) => Some(lightbox.item().path.clone()),
                     (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
                     (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
+                    (None, View::Board(b)) => b.nav.selected.and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
                 };
                 if let Some(path) = path {
                     self.apply(if file { Action::CopyFile(path) } else { Action::CopyImage(path) });
@@ -401,6 +559,25 @@ impl KindredApp {
         }
     }
 
+    /// The artworks F and B act on: what the lightbox shows, else the grid's chosen tiles (the
+    /// selection with the Ctrl/Shift-clicked ones).
+    fn chosen_artworks(&mut self) -> Vec<ArtworkId> {
+        if let Some(lightbox) = &self.lightbox {
+            return lightbox.item().id.into_iter().collect();
+        }
+        match &mut self.view {
+            View::Query(q) => {
+                let hits = q.hits();
+                q.results.chosen().into_iter().filter_map(|i| hits.get(i)).map(|h| h.id).collect()
+            }
+            View::Library => {
+                let chosen = self.library.nav.chosen();
+                chosen.into_iter().filter_map(|i| self.library.shown_at(i).map(|a| a.id)).collect()
+            }
+            View::Board(b) => b.chosen(),
+        }
+    }
+
     /// Puts files on the system clipboard as a `text/uri-list` (what file managers, Krita, GIMP and
     /// PureRef paste as files); where no clipboard can take files, the same list as text.
     fn copy_files(&mut self, paths: Vec<PathBuf>) {
@@ -435,7 +612,11 @@ impl KindredApp {
         } else {
             self.search_tokens += 1;
             let token = self.search_tokens;
-            self.worker.send(Command::Search { token, query: q.current().query.clone(), weights: self.settings.weights, k: q.k });
+            let (weights, k) = (self.settings.weights, q.k);
+            self.worker.send(match q.current().board {
+                Some(board) => Command::SearchBoard { token, board, weights, k },
+                None => Command::Search { token, query: q.current().query.clone(), weights, k },
+            });
             SearchState::Searching { token }
         };
     }

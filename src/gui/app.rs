@@ -12,6 +12,7 @@ use crate::library::LibraryOptions;
 use crate::search::Hit;
 
 use super::action::{Action, Copied};
+use super::boards::BoardsPanel;
 use super::detail::{DetailPanel, Subject};
 use super::frame::Frame;
 use super::import::ImportPanel;
@@ -66,6 +67,12 @@ pub struct KindredApp {
     pub(super) clipboard: Option<arboard::Clipboard>,
     /// The egui context, once the first frame has run (for the clipboard and repaints).
     pub(super) ctx: Option<egui::Context>,
+    /// The boards list, the board picker (B) and the last change's message.
+    pub(super) boards: BoardsPanel,
+    /// The compact window kept on top (a board beside a painting app): only the board is shown.
+    pub(super) compact: bool,
+    /// The window's size before the compact mode, to go back to.
+    pub(super) size_before_compact: Option<egui::Vec2>,
 }
 
 impl KindredApp {
@@ -99,6 +106,7 @@ impl KindredApp {
     fn with_worker(worker: WorkerHandle, library_dir: PathBuf, settings: Settings) -> Self {
         worker.send(Command::ListArtworks);
         worker.send(Command::Info);
+        worker.send(Command::Boards);
         Self {
             worker,
             library_dir,
@@ -119,6 +127,9 @@ impl KindredApp {
             copied: None,
             clipboard: None,
             ctx: None,
+            boards: BoardsPanel::default(),
+            compact: false,
+            size_before_compact: None,
         }
     }
 
@@ -153,7 +164,7 @@ impl KindredApp {
     pub fn search_state(&self) -> &SearchState {
         match &self.view {
             View::Query(q) => &q.search,
-            View::Library => &SearchState::Idle,
+            View::Library | View::Board(_) => &SearchState::Idle,
         }
     }
 
@@ -187,6 +198,7 @@ impl KindredApp {
         match &self.view {
             View::Query(q) => q.results.selected,
             View::Library => self.library.nav.selected,
+            View::Board(b) => b.nav.selected,
         }
     }
 
@@ -195,7 +207,39 @@ impl KindredApp {
         match &self.view {
             View::Query(q) => &q.results,
             View::Library => &self.library.nav,
+            View::Board(b) => &b.nav,
         }
+    }
+
+    /// The boards, Favourites first, once listed.
+    pub fn boards(&self) -> &[crate::board::BoardSummary] {
+        &self.boards.list
+    }
+
+    /// The board shown, once loaded.
+    pub fn board(&self) -> Option<&crate::board::Board> {
+        match &self.view {
+            View::Board(b) => b.board.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The canvas of the board shown.
+    pub fn board_canvas(&self) -> Option<&super::board_view::Canvas> {
+        match &self.view {
+            View::Board(b) => Some(&b.canvas),
+            _ => None,
+        }
+    }
+
+    /// What the last board change did, while it is shown.
+    pub fn board_message(&self) -> Option<&str> {
+        self.boards.message()
+    }
+
+    /// True in the compact window kept on top.
+    pub fn compact(&self) -> bool {
+        self.compact
     }
 
     /// Width and height of the detail panel's large preview, once decoded.
@@ -280,7 +324,7 @@ impl KindredApp {
         let keys = match (&self.lightbox, &self.view) {
             (Some(_), _) => Keys::Lightbox,
             (None, View::Query(_)) => Keys::Query,
-            (None, View::Library) => Keys::Library,
+            (None, View::Library | View::Board(_)) => Keys::Library,
         };
         input::actions(&ctx, keys, &mut actions);
         self.thumbs.next_frame();
@@ -303,17 +347,45 @@ impl KindredApp {
     /// open, takes the whole window.
     fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let Self {
-            worker, settings, view, library, import, detail, status, banner, thumbs, loader, load_tokens, lightbox, forward, ..
+            worker,
+            settings,
+            view,
+            library,
+            import,
+            detail,
+            status,
+            banner,
+            thumbs,
+            loader,
+            load_tokens,
+            lightbox,
+            forward,
+            boards,
+            compact,
+            ..
         } = self;
         let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
+        boards.show_picker(ui.ctx(), &mut frame);
         if let Some(lightbox) = lightbox {
             egui::CentralPanel::default().show(ui, |ui| lightbox.show(ui, &mut frame));
             return;
         }
+        if let (true, View::Board(board)) = (*compact, &mut *view) {
+            // The compact window kept on top: the board alone, and the way back.
+            egui::CentralPanel::default().show(ui, |ui| {
+                if ui.button("Leave compact mode").clicked() {
+                    frame.act(Action::CompactOnTop(false));
+                }
+                board.show_compact(ui, &mut frame);
+            });
+            return;
+        }
         let in_query = matches!(view, View::Query(_));
+        let in_board = matches!(view, View::Board(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
-            top_bar::show(ui, settings, in_query, !forward.is_empty(), show_import, !import.is_running(), &mut frame)
+            let bar = top_bar::Bar { in_query, in_board, can_forward: !forward.is_empty(), show_import, can_import: !import.is_running() };
+            top_bar::show(ui, settings, &bar, boards, &mut frame)
         });
         egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count(), &mut frame));
         if status.info_open {
@@ -343,12 +415,22 @@ impl KindredApp {
                     look: (Source::Library, i),
                 })
             }),
+            View::Board(board) => board.shown_selection().and_then(|i| {
+                let a = &board.items().get(i)?.artwork;
+                Some(Subject {
+                    heading: "Selected",
+                    key: ThumbKey::Artwork(a.id),
+                    score: None,
+                    find: Some(TrailEntry::artwork(a.id, &a.path)),
+                    look: (Source::Board, i),
+                })
+            }),
         };
         if let Some(ask) = &mut import.ask {
             ask.show(ui.ctx(), &mut frame);
         }
         // Always there (beside a non-empty library too), so selecting never reflows the grid.
-        if in_query || library.count().is_some_and(|n| n > 0) {
+        if in_query || in_board || library.count().is_some_and(|n| n > 0) {
             egui::Panel::right("detail").default_size(320.0).min_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("detail-scroll").show(ui, |ui| match subject {
                     Some(subject) => detail.show(ui, subject, &mut frame),
@@ -368,6 +450,7 @@ impl KindredApp {
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),
                 View::Query(query) => query.show(ui, settings, &mut frame),
+                View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
             }
         });
     }

@@ -100,6 +100,15 @@ impl KindredApp {
             Event::Info(info) => self.status.info = Some(*info),
             Event::Failures(list) => self.status.problems = Some(list),
             Event::Error(msg) => self.banner = Some(msg),
+            Event::Boards(list) => self.boards.list = list,
+            Event::Board(board) => {
+                if let View::Board(b) = &mut self.view
+                    && b.id == board.summary.id
+                {
+                    b.board = Some(board);
+                }
+            }
+            Event::BoardChanged(message) => self.boards.message = Some((message, std::time::Instant::now())),
             Event::Notice(msg) => self.banner = Some(capitalise(&msg)),
         }
     }

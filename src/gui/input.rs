@@ -67,6 +67,7 @@ fn lightbox_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
         if i.consume_key(Modifiers::NONE, Key::Enter) {
             actions.push(Action::LightboxFindKindred);
         }
+        board_keys(i, actions);
     });
 }
 
@@ -111,7 +112,19 @@ fn grid_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
         if i.consume_key(Modifiers::NONE, Key::Space) {
             actions.push(Action::LookAtSelected);
         }
+        board_keys(i, actions);
     });
+}
+
+/// F adds the selection (or what the lightbox shows) to Favourites; B picks a board for it.
+fn board_keys(i: &mut egui::InputState, actions: &mut Vec<Action>) {
+    use egui::{Key, Modifiers};
+    if i.consume_key(Modifiers::NONE, Key::F) {
+        actions.push(Action::Favourite);
+    }
+    if i.consume_key(Modifiers::NONE, Key::B) {
+        actions.push(Action::PickBoard);
+    }
 }
 
 /// Dropped folders are imported; a dropped file becomes the query.

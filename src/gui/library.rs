@@ -54,6 +54,7 @@ impl LibraryGrid {
         self.artworks = Some(list);
         self.shown_for = None;
         self.nav.selected = None;
+        self.nav.marked.clear();
     }
 
     /// The artworks shown, in order (filtered and sorted).
@@ -155,7 +156,7 @@ impl LibraryGrid {
             } else if t.response.double_clicked() {
                 frame.act(Action::Query(TrailEntry::artwork(a.id, &a.path)));
             } else if t.response.clicked() {
-                frame.act(Action::SelectIndex(i));
+                frame.act(Action::Click { index: i, how: super::results::ClickHow::of(ui) });
             }
         });
     }

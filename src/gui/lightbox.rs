@@ -41,6 +41,8 @@ pub enum Source {
     Library,
     /// The query image alone.
     Query,
+    /// The board shown.
+    Board,
 }
 
 /// One artwork the lightbox can show.

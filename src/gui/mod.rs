@@ -11,6 +11,8 @@
 pub mod action;
 pub mod app;
 mod banner;
+pub mod board_view;
+mod boards;
 mod detail;
 mod events;
 mod frame;

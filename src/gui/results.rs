@@ -67,11 +67,48 @@ pub struct GridNav {
     side: f32,
     /// The scroll offset at the last frame.
     offset: f32,
+    /// Tiles Ctrl/Shift-clicked besides the selection (several artworks for a board).
+    pub(super) marked: std::collections::BTreeSet<usize>,
+}
+
+/// How a tile was clicked: alone, Ctrl (toggle it among several) or Shift (a range).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClickHow {
+    /// A plain click: this tile alone.
+    Only,
+    /// Ctrl (Cmd on macOS): add it to, or take it from, the chosen tiles.
+    Toggle,
+    /// Shift: every tile from the selection to this one.
+    Range,
+}
+
+impl ClickHow {
+    /// From the modifiers held during the click.
+    pub(super) fn of(ui: &egui::Ui) -> Self {
+        let m = ui.input(|i| i.modifiers);
+        if m.shift {
+            ClickHow::Range
+        } else if m.command {
+            ClickHow::Toggle
+        } else {
+            ClickHow::Only
+        }
+    }
 }
 
 impl Default for GridNav {
     fn default() -> Self {
-        Self { selected: None, columns: 1, rows_in_view: 1, to_top: true, reveal: false, first_in_view: 0, side: 0.0, offset: 0.0 }
+        Self {
+            selected: None,
+            columns: 1,
+            rows_in_view: 1,
+            to_top: true,
+            reveal: false,
+            first_in_view: 0,
+            side: 0.0,
+            offset: 0.0,
+            marked: Default::default(),
+        }
     }
 }
 
@@ -104,15 +141,48 @@ impl GridNav {
         self.select(to as usize);
     }
 
-    /// Selects tile `i` and scrolls it into view.
+    /// Selects tile `i` alone and scrolls it into view.
     pub(super) fn select(&mut self, i: usize) {
         self.selected = Some(i);
+        self.marked.clear();
         self.reveal = true;
+    }
+
+    /// A click on tile `i`: alone, toggled among several, or a range from the selection.
+    pub(super) fn click(&mut self, i: usize, how: ClickHow) {
+        match (how, self.selected) {
+            (ClickHow::Toggle, Some(s)) => {
+                self.marked.insert(s);
+                if self.marked.remove(&i) {
+                    // Taken out: the selection moves to the last tile still chosen.
+                    self.selected = self.marked.last().copied();
+                } else {
+                    self.marked.insert(i);
+                    self.selected = Some(i);
+                }
+            }
+            (ClickHow::Range, Some(s)) => {
+                self.marked = (s.min(i)..=s.max(i)).collect();
+                self.selected = Some(i);
+            }
+            _ => {
+                self.selected = Some(i);
+                self.marked.clear();
+            }
+        }
+    }
+
+    /// The chosen tiles, in order: the marked ones with the selection, or the selection alone.
+    pub fn chosen(&self) -> Vec<usize> {
+        let mut all: std::collections::BTreeSet<usize> = self.marked.clone();
+        all.extend(self.selected);
+        all.into_iter().collect()
     }
 
     /// Forgets the selection and opens at the top next time (a new list).
     pub(super) fn reset(&mut self) {
         self.selected = None;
+        self.marked.clear();
         self.to_top = true;
         self.first_in_view = 0;
     }
@@ -158,12 +228,12 @@ impl GridNav {
         self.side = side;
         self.columns = cols;
         self.rows_in_view = (((ui.available_height() - footer) / row_step).floor() as usize).max(1);
-        let selected = self.selected;
+        let (selected, marked) = (self.selected, &self.marked);
         let output = area.show_rows(ui, row_h, rows, |ui, range| {
             for row in range {
                 ui.horizontal(|ui| {
                     for i in (row * cols..(row + 1) * cols).take_while(|&i| i < n) {
-                        draw_tile(ui, i, selected == Some(i), frame);
+                        draw_tile(ui, i, selected == Some(i) || marked.contains(&i), frame);
                     }
                 });
             }
@@ -217,7 +287,7 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, ranked: &Ranked, side: 
         } else if t.response.double_clicked() {
             frame.act(Action::Hop(TrailEntry::artwork(hit.id, &hit.path)));
         } else if t.response.clicked() {
-            frame.act(Action::SelectIndex(i));
+            frame.act(Action::Click { index: i, how: ClickHow::of(ui) });
         }
     });
     if more && ui.button(format!("Show more than {}", ranked.ranked_len())).on_hover_text("Ask for the next results").clicked() {
@@ -228,6 +298,24 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, ranked: &Ranked, side: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ctrl_toggles_shift_takes_a_range_and_a_plain_click_starts_again() {
+        let mut nav = GridNav::default();
+        nav.click(4, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [4], "Ctrl with nothing selected selects");
+        nav.click(1, ClickHow::Toggle);
+        nav.click(7, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [1, 4, 7]);
+        nav.click(1, ClickHow::Toggle);
+        assert_eq!(nav.chosen(), [4, 7], "Ctrl on a chosen tile takes it out");
+        nav.click(9, ClickHow::Range);
+        assert_eq!(nav.chosen(), [7, 8, 9], "Shift: from the selection to the tile");
+        nav.click(2, ClickHow::Only);
+        assert_eq!(nav.chosen(), [2]);
+        nav.reset();
+        assert!(nav.chosen().is_empty());
+    }
 
     #[test]
     fn keys_select_the_first_then_move_within_the_grid() {

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use crate::catalog::ArtworkId;
 use crate::search::Hit;
 
+use super::board_view::BoardView;
 use super::ranked::Ranked;
 use super::results::GridNav;
 use super::trail::TrailEntry;
@@ -18,13 +19,15 @@ pub enum View {
     Library,
     /// A query: its trail, its search and its results.
     Query(QueryView),
+    /// A board, as a grid or a free canvas (board_view.rs).
+    Board(BoardView),
 }
 
 impl View {
     /// The trail of queries (empty in the library).
     pub(super) fn trail(&self) -> &[TrailEntry] {
         match self {
-            View::Library => &[],
+            View::Library | View::Board(_) => &[],
             View::Query(q) => &q.trail,
         }
     }

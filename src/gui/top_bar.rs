@@ -3,18 +3,27 @@
 use eframe::egui;
 
 use super::action::Action;
+use super::boards::BoardsPanel;
 use super::frame::Frame;
 use super::settings::Settings;
 
-pub(super) fn show(
-    ui: &mut egui::Ui,
-    settings: &mut Settings,
-    in_query: bool,
-    can_forward: bool,
-    show_import: bool,
-    can_import: bool,
-    frame: &mut Frame,
-) {
+/// What the top bar offers.
+#[derive(Clone, Copy)]
+pub(super) struct Bar {
+    /// A query is shown (Back, Library).
+    pub in_query: bool,
+    /// A board is shown (Library).
+    pub in_board: bool,
+    /// Forward has somewhere to go.
+    pub can_forward: bool,
+    /// "Import a folder…" is offered.
+    pub show_import: bool,
+    /// No import is running.
+    pub can_import: bool,
+}
+
+pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards: &BoardsPanel, frame: &mut Frame) {
+    let Bar { in_query, in_board, can_forward, show_import, can_import } = *bar;
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
@@ -26,8 +35,12 @@ pub(super) fn show(
         {
             frame.act(Action::Forward);
         }
-        if in_query && ui.button("Library").on_hover_text("Show the whole library").clicked() {
+        if (in_query || in_board) && ui.button("Library").on_hover_text("Show the whole library").clicked() {
             frame.act(Action::ShowLibrary);
+        }
+        boards.menu(ui, frame);
+        if let Some(message) = boards.message() {
+            ui.label(message);
         }
         // The empty library's welcome has the same button, large.
         if show_import

@@ -27,17 +27,30 @@ pub struct TrailEntry {
     pub key: ThumbKey,
     /// Its file.
     pub path: PathBuf,
+    /// "More like this board": the board searched with (through the library's board query).
+    pub board: Option<crate::board::BoardId>,
 }
 
 impl TrailEntry {
     /// A library artwork as a query.
     pub fn artwork(id: ArtworkId, path: &Path) -> Self {
-        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id), path: path.to_path_buf() }
+        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id), path: path.to_path_buf(), board: None }
     }
 
     /// An image file as a query.
     pub fn file(path: PathBuf) -> Self {
-        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path.clone()), path }
+        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path.clone()), path, board: None }
+    }
+
+    /// A board as one query, shown by its first artwork.
+    pub fn board(board: crate::board::BoardId, name: &str, first: ArtworkId, first_path: &Path) -> Self {
+        Self {
+            query: Query::Artwork(first),
+            name: format!("board {name}"),
+            key: ThumbKey::Artwork(first),
+            path: first_path.to_path_buf(),
+            board: Some(board),
+        }
     }
 
     /// As a lightbox item.

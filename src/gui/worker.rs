@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::aspect::Weights;
+use crate::board::{Board, BoardId, BoardSummary, Placement};
 use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
@@ -63,6 +64,65 @@ pub enum Command {
     Failures,
     /// Path, dimensions, file size, date and palette of an artwork.
     Details(ArtworkId),
+    /// "More like this board": the board's artworks as one query ([`Library::board_query`]).
+    SearchBoard {
+        /// Identifies the answer.
+        token: u64,
+        /// The board.
+        board: BoardId,
+        /// Aspect weights.
+        weights: Weights,
+        /// Number of results.
+        k: usize,
+    },
+    /// List the boards.
+    Boards,
+    /// A board and its artworks.
+    LoadBoard(BoardId),
+    /// Change boards; the worker answers with the boards, the changed board and what was done.
+    ChangeBoard(BoardChange),
+}
+
+/// A change to boards, made by the worker through the library's board API.
+#[derive(Debug, Clone)]
+pub enum BoardChange {
+    /// Adds artworks to a board.
+    Add {
+        /// The board.
+        board: BoardId,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Makes a board and adds artworks to it.
+    Create {
+        /// Its name.
+        name: String,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Takes artworks off a board.
+    Remove {
+        /// The board.
+        board: BoardId,
+        /// The artworks.
+        artworks: Vec<ArtworkId>,
+    },
+    /// Renames a board.
+    Rename {
+        /// The board.
+        board: BoardId,
+        /// The new name.
+        name: String,
+    },
+    /// Deletes a board.
+    Delete(BoardId),
+    /// Saves places on a board's canvas.
+    Place {
+        /// The board.
+        board: BoardId,
+        /// Artworks and their places.
+        places: Vec<(ArtworkId, Placement)>,
+    },
 }
 
 /// Path, dimensions, file size, date and palette of something shown in the detail panel.
@@ -129,6 +189,12 @@ pub enum Event {
     Info(Box<Info>),
     /// The files that could not be read, with the reason.
     Failures(Vec<(PathBuf, String)>),
+    /// The boards, Favourites first.
+    Boards(Vec<BoardSummary>),
+    /// A board and its artworks.
+    Board(Board),
+    /// A board change was made; what to tell the user (e.g. "Added 2 to Favourites").
+    BoardChanged(String),
     /// Something failed.
     Error(String),
     /// Something the user should know once, e.g. the library is read-only or the search index was
@@ -267,6 +333,16 @@ impl Worker {
                 Ok(list) => self.send(Event::Failures(list.into_iter().map(|a| (a.path, a.error.unwrap_or_default())).collect())),
                 Err(e) => self.send(Event::Error(format!("cannot list the files that couldn't be read: {}", one_line(&e)))),
             },
+            Command::SearchBoard { token, board, weights, k } => match lib.board_query(board) {
+                Ok(query) => self.search(lib, token, query, &weights, k),
+                Err(e) => self.send(Event::QueryFailed { token, path: None, reason: one_line(&e), not_an_image: false }),
+            },
+            Command::Boards => self.send_boards(lib),
+            Command::LoadBoard(id) => match lib.board(id) {
+                Ok(board) => self.send(Event::Board(board)),
+                Err(e) => self.send(Event::Error(format!("cannot open the board: {}", one_line(&e)))),
+            },
+            Command::ChangeBoard(change) => self.change_board(lib, change),
             Command::Details(id) => {
                 let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
@@ -280,6 +356,64 @@ impl Worker {
                     Err(e) => self.send(Event::Error(format!("cannot read artwork {id}: {}", one_line(&e)))),
                 }
             }
+        }
+    }
+
+    fn send_boards(&self, lib: &Library) {
+        match lib.boards() {
+            Ok(list) => self.send(Event::Boards(list)),
+            Err(e) => self.send(Event::Error(format!("cannot list the boards: {}", one_line(&e)))),
+        }
+    }
+
+    /// Makes a board change, then sends the boards, the changed board (unless deleted) and a
+    /// message saying what was done; a refusal (read-only library, a taken name) is an error.
+    fn change_board(&self, lib: &mut Library, change: BoardChange) {
+        let name = |lib: &Library, id| lib.board(id).map(|b| b.summary.name);
+        let done = (|| -> crate::Result<(Option<BoardId>, String)> {
+            Ok(match change {
+                BoardChange::Add { board, artworks } => {
+                    let added = lib.add_to_board(board, &artworks)?;
+                    let already = artworks.len() - added;
+                    let note = if already > 0 { format!(" ({already} already there)") } else { String::new() };
+                    (Some(board), format!("Added {} to {}{note}", count(added), name(lib, board)?))
+                }
+                BoardChange::Create { name: new, artworks } => {
+                    let board = lib.create_board(&new)?;
+                    let added = lib.add_to_board(board, &artworks)?;
+                    (Some(board), format!("Made the board {} with {}", name(lib, board)?, count(added)))
+                }
+                BoardChange::Remove { board, artworks } => {
+                    let removed = lib.remove_from_board(board, &artworks)?;
+                    (Some(board), format!("Removed {} from {}", count(removed), name(lib, board)?))
+                }
+                BoardChange::Rename { board, name: new } => {
+                    let old = name(lib, board)?;
+                    lib.rename_board(board, &new)?;
+                    (Some(board), format!("Renamed {old} to {}", name(lib, board)?))
+                }
+                BoardChange::Delete(board) => {
+                    let old = name(lib, board)?;
+                    lib.delete_board(board)?;
+                    (None, format!("Deleted the board {old} (its artworks stay in the library)"))
+                }
+                BoardChange::Place { board, places } => {
+                    lib.place_on_board(board, &places)?;
+                    (None, String::new())
+                }
+            })
+        })();
+        match done {
+            Ok((board, message)) => {
+                self.send_boards(lib);
+                if let Some(Ok(board)) = board.map(|b| lib.board(b)) {
+                    self.send(Event::Board(board));
+                }
+                if !message.is_empty() {
+                    self.send(Event::BoardChanged(message));
+                }
+            }
+            Err(e) => self.send(Event::Error(one_line(&e))),
         }
     }
 
@@ -398,4 +532,9 @@ fn one_line(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     text
+}
+
+/// "1 artwork", "3 artworks".
+fn count(n: usize) -> String {
+    if n == 1 { "1 artwork".into() } else { format!("{n} artworks") }
 }
