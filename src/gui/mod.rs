@@ -6,7 +6,8 @@
 //! applies those actions after the frame ([`action`]). [`state`] holds the explicit view and search
 //! states. One file per panel: [`top_bar`], [`banner`], [`library`] (grid), [`query_view`] with
 //! [`trail`] and [`results`], [`detail`], [`import`], [`status_bar`]; [`tile`] and [`thumbs`] are
-//! shared by every grid, [`frame`] is what panels borrow while drawing.
+//! shared by every grid, [`frame`] is what panels borrow while drawing. [`handoff`] passes images
+//! opened with Kindred elsewhere to a window already open on the library.
 
 pub mod action;
 pub mod app;
@@ -101,6 +102,8 @@ pub fn run(library_dir: PathBuf, open: Option<PathBuf>) -> Result<()> {
 
 /// The app while its window takes images opened with Kindred elsewhere ([`handoff`]): each one
 /// becomes the query, and the window is raised.
+/// It forwards every `eframe::App` method `KindredApp` implements (`ui`, `save`): one it gains
+/// later must be forwarded here too.
 #[cfg(unix)]
 struct Listening {
     app: KindredApp,
