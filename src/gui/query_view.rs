@@ -48,7 +48,10 @@ impl QueryView {
                 ui.label("No results.");
             }
             SearchState::Ready(hits) if hits.is_empty() => {
-                ui.label("No results.");
+                // The library holds no other artwork: typically an image opened with Kindred from a
+                // file manager before any import. Say how to get results, not just that there are none.
+                ui.label("No results: the library holds no other artwork yet.");
+                ui.weak("Import a folder of artworks (top bar), and Kindred finds this image's kindred works among them.");
             }
             SearchState::Ready(hits) => results::show(&mut self.results, ui, hits, settings.thumb_size, hits.len() >= self.k, frame),
         }
