@@ -52,6 +52,11 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/kindred" "$root/usr/sha
 objcopy --only-keep-debug "$BIN" "$OUT/$NAME.debug"
 strip --strip-all -o "$root/usr/bin/kindred" "$BIN"
 (cd "$OUT" && objcopy --add-gnu-debuglink="$NAME.debug" "$root/usr/bin/kindred")
+# The shipped binary's size limit (issue 18): a stripped binary over it means something large got in.
+max_mb=80
+bin_bytes=$(stat -c %s "$root/usr/bin/kindred")
+[ "$bin_bytes" -le $(( max_mb * 1024 * 1024 )) ] \
+    || { echo "package: the stripped binary is $(( bin_bytes / 1024 / 1024 )) MiB, over the ${max_mb} MiB limit" >&2; exit 1; }
 install -m 0644 "$ORT_LIB" "$root/usr/lib/kindred/libonnxruntime.so.$ORT"
 
 install -m 0644 packaging/kindred.desktop "$root/usr/share/applications/kindred.desktop"
