@@ -9,6 +9,9 @@
 //! 2. If it is not cached, `pip download` the pinned wheel and extract `libonnxruntime.so.*` from it.
 //! 3. Copy it next to the binaries (`target/<profile>/libonnxruntime.so`), so `target/release/kindred`
 //!    works on its own and `cargo test` finds it too.
+//! 4. Install it in the per-user runtime dir `~/.local/lib/kindred/` (see `src/runtime.rs`): the
+//!    only way a `cargo install`ed binary, copied alone to `~/.cargo/bin`, finds it. No path is
+//!    baked into the binary: the installed binary looks only where `src/runtime.rs` says.
 //!
 //! Any provisioning failure (steps 1–3) is a build *warning*, not an error: the binary still builds
 //! and explains at run time exactly how to provide the library (see `src/runtime.rs`).
@@ -46,9 +49,11 @@ fn main() {
     }
     match provision(ort_version) {
         Ok(lib) => {
-            println!("cargo:rustc-env=KINDRED_ORT_BUILD_LIB={}", lib.display());
             if let Err(e) = copy_next_to_binaries(&lib) {
                 println!("cargo:warning=could not copy ONNX Runtime next to the binaries: {e}");
+            }
+            if let Err(e) = install_for_user(&lib, ort_version) {
+                println!("cargo:warning=could not install ONNX Runtime in ~/.local/lib/kindred (an installed kindred will say how): {e}");
             }
         }
         Err(e) => println!(
@@ -145,16 +150,42 @@ fn download_wheel(dir: &Path, ort_version: &str) -> Result<PathBuf, String> {
     Err(last_err)
 }
 
+/// Extracts the library to `dest`, and the wheel's licence files (what the package ships, see
+/// `scripts/package.sh`) beside it.
 fn extract_library(wheel: &Path, dest: &Path, ort_version: &str) -> Result<(), String> {
     let file = fs::File::open(wheel).map_err(|e| e.to_string())?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| e.to_string())?;
-    let name = format!("onnxruntime/capi/libonnxruntime.so.{ort_version}");
-    let mut entry = zip.by_name(&name).map_err(|e| format!("{name} not in wheel: {e}"))?;
+    let dir = dest.parent().ok_or("no directory for the library")?;
+    for notice in ["LICENSE", "ThirdPartyNotices.txt"] {
+        extract(&mut zip, &format!("onnxruntime/{notice}"), &dir.join(notice))?;
+    }
+    // The library last: its presence is what says the cache is complete.
+    extract(&mut zip, &format!("onnxruntime/capi/libonnxruntime.so.{ort_version}"), dest)
+}
+
+fn extract(zip: &mut zip::ZipArchive<fs::File>, name: &str, dest: &Path) -> Result<(), String> {
+    let mut entry = zip.by_name(name).map_err(|e| format!("{name} not in wheel: {e}"))?;
     let mut bytes = Vec::with_capacity(entry.size() as usize);
     entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
     let tmp = dest.with_extension("partial");
     fs::write(&tmp, &bytes).map_err(|e| e.to_string())?;
     fs::rename(&tmp, dest).map_err(|e| e.to_string())
+}
+
+/// `~/.local/lib/kindred/libonnxruntime.so.<version>`, the per-user runtime dir `src/runtime.rs`
+/// searches last (replaced only when the size differs: an equal file is left alone).
+fn install_for_user(lib: &Path, ort_version: &str) -> Result<(), String> {
+    let home = env::var_os("HOME").filter(|h| !h.is_empty()).ok_or("no HOME")?;
+    let dir = PathBuf::from(home).join(".local/lib/kindred");
+    let dest = dir.join(format!("libonnxruntime.so.{ort_version}"));
+    let src_len = fs::metadata(lib).map_err(|e| e.to_string())?.len();
+    if fs::metadata(&dest).is_ok_and(|m| m.len() == src_len) {
+        return Ok(());
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let tmp = dir.join(format!("libonnxruntime.so.{ort_version}.partial"));
+    fs::copy(lib, &tmp).map_err(|e| e.to_string())?;
+    fs::rename(&tmp, &dest).map_err(|e| e.to_string())
 }
 
 /// `OUT_DIR` is `target/<profile>/build/<pkg>-<hash>/out`: the profile directory is three levels up.

@@ -20,17 +20,21 @@ use crate::search::Query;
 
 /// Kindred: find kindred artworks by colour, texture and shape, offline.
 #[derive(Parser, Debug)]
-#[command(name = "kindred", version, about, long_about = None)]
+#[command(name = "kindred", about, long_about = None, disable_version_flag = true)]
 pub struct Cli {
+    /// Print the version, the model id and the ONNX Runtime version (and where it was found).
+    #[arg(short = 'V', long)]
+    pub version: bool,
     /// Library directory (default: the OS data directory, e.g. ~/.local/share/kindred).
     #[arg(long, global = true, value_name = "DIR", env = "KINDRED_LIBRARY")]
     pub library: Option<PathBuf>,
     /// Index implementation: auto (exact below 2000 artworks), exact, or hnsw.
     #[arg(long, global = true, value_name = "KIND", default_value = "auto", value_parser = parse_index_kind)]
     pub index: IndexKind,
-    /// Without a command: open the app showing the works kindred to this image.
+    /// Without a command: open the app showing the works kindred to this image. Without IMAGE
+    /// (a desktop launcher's `--open %f` with no file) the app opens as usual.
     #[arg(long, value_name = "IMAGE")]
-    pub open: Option<PathBuf>,
+    pub open: Option<Option<PathBuf>>,
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -166,6 +170,17 @@ impl Cli {
         let options = LibraryOptions { index: self.index, ..Default::default() };
         Ok(if create { Library::open(&dir, options)? } else { Library::open_existing(&dir, options)? })
     }
+}
+
+/// `kindred --version`: the version, the model id vectors are tagged with, and the ONNX Runtime
+/// this binary loads (its own version and where it was found, or why it cannot be loaded: the
+/// pinned version is named either way).
+pub fn version_report() -> String {
+    let runtime = match crate::runtime::runtime() {
+        Ok(r) => format!("ONNX Runtime {} ({}, {})", r.version, r.path.display(), r.source.describe()),
+        Err(e) => format!("ONNX Runtime {} (not loadable: {e})", crate::runtime::ORT_VERSION),
+    };
+    format!("kindred {}\nmodel {}\n{}", env!("CARGO_PKG_VERSION"), crate::model::ModelId::current(), printable(runtime.as_bytes()))
 }
 
 /// Prints a notice from the library on stderr, control characters escaped.
@@ -392,9 +407,12 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
     println!("library   {}{read_only}", printable_path(&info.library));
     println!("artworks  {} searchable, {} failed, {} missing, {} awaiting re-embedding", c.ok, c.failed, c.missing, c.stale);
     println!("model     {} (sha256 {})", info.model, info.model_sha256);
-    match &info.runtime_path {
-        Some(p) => println!("runtime   ONNX Runtime {} ({})", info.runtime, printable_path(p)),
-        None => println!("runtime   {}", info.runtime),
+    match (&info.runtime_path, info.runtime_source) {
+        (Some(p), Some(source)) => {
+            println!("runtime   ONNX Runtime {} ({}, {})", info.runtime, printable_path(p), source.describe())
+        }
+        (Some(p), None) => println!("runtime   ONNX Runtime {} ({})", info.runtime, printable_path(p)),
+        (None, _) => println!("runtime   {}", info.runtime),
     }
     println!("metric    {}", info.metric);
     println!("index     {} with {} vectors per aspect ({})", info.index.kind, info.index.vectors, info.index.state);

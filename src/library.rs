@@ -83,6 +83,8 @@ pub struct Info {
     /// Where ONNX Runtime was loaded from.
     #[serde(serialize_with = "crate::pathtext::lossy_option")]
     pub runtime_path: Option<PathBuf>,
+    /// Which rule of the runtime search order found it (`src/runtime.rs`).
+    pub runtime_source: Option<runtime::RuntimeSource>,
     /// Distance metric.
     pub metric: Metric,
     /// Index state.
@@ -342,9 +344,9 @@ impl Library {
     pub fn info(&mut self) -> Result<Info> {
         let metric = self.metric()?;
         let index = self.index.info(&self.catalog, &self.model, metric)?;
-        let (runtime, runtime_path) = match runtime::runtime() {
-            Ok(r) => (r.version.clone(), Some(r.path.clone())),
-            Err(e) => (format!("unavailable: {e:#}"), None),
+        let (runtime, runtime_path, runtime_source) = match runtime::runtime() {
+            Ok(r) => (r.version.clone(), Some(r.path.clone()), Some(r.source)),
+            Err(e) => (format!("unavailable: {e:#}"), None, None),
         };
         let exposed = exposed_to_others(&self.dir, self.catalog.path());
         if let Some(what) = &exposed
@@ -362,6 +364,7 @@ impl Library {
             model_sha256: model::expected_sha256().to_string(),
             runtime,
             runtime_path,
+            runtime_source,
             metric,
             index,
         })

@@ -12,6 +12,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    if cli.version {
+        println!("{}", cli::version_report());
+        return ExitCode::SUCCESS;
+    }
     let result = match &cli.command {
         Some(command) => {
             end_quietly_on_closed_stdout();
@@ -23,7 +27,7 @@ fn main() -> ExitCode {
             None => Library::default_dir(),
         }
         .map_err(anyhow::Error::from)
-        .and_then(|dir| open_app(dir, cli.open.clone())),
+        .and_then(|dir| open_app(dir, cli.open.clone().flatten())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

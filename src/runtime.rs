@@ -1,9 +1,12 @@
 //! Locating and loading the ONNX Runtime shared library (`ort` with `load-dynamic`).
 //!
-//! Search order: `KINDRED_ORT_LIB`, `ORT_DYLIB_PATH`, next to the executable (where the build
-//! script copies it; test binaries live one level deeper in `deps/`), then the build-time cache.
+//! Search order, every place computed at run time (an installed binary never looks where it was
+//! built): `KINDRED_ORT_LIB`, `ORT_DYLIB_PATH`, next to the executable (where the build script
+//! copies it; test binaries live one level deeper in `deps/`), the install's own lib dir
+//! (`<prefix>/bin/kindred` → `<prefix>/lib/kindred/`, the Debian package's `/usr/lib/kindred/`),
+//! then the per-user runtime dir `~/.local/lib/kindred/` (where `cargo install` builds put it).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
@@ -14,6 +17,37 @@ pub const ORT_VERSION: &str = env!("KINDRED_ORT_VERSION");
 /// File name the build script gives the library next to the binaries.
 const LIB_NAME: &str = "libonnxruntime.so";
 
+/// Where the loaded library was found: which rule of the search order matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeSource {
+    /// The `KINDRED_ORT_LIB` environment variable.
+    #[serde(rename = "KINDRED_ORT_LIB")]
+    KindredOrtLib,
+    /// The `ORT_DYLIB_PATH` environment variable (`ort`'s own).
+    #[serde(rename = "ORT_DYLIB_PATH")]
+    OrtDylibPath,
+    /// Beside the executable: a development build (`target/<profile>/`).
+    BesideExecutable,
+    /// The install's lib dir, `<prefix>/lib/kindred/` (the package's `/usr/lib/kindred/`).
+    InstallLibDir,
+    /// The per-user runtime dir, `~/.local/lib/kindred/` (`cargo install`).
+    UserLibDir,
+}
+
+impl RuntimeSource {
+    /// How `kindred info` and the app name the rule.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::KindredOrtLib => "from KINDRED_ORT_LIB",
+            Self::OrtDylibPath => "from ORT_DYLIB_PATH",
+            Self::BesideExecutable => "beside the executable",
+            Self::InstallLibDir => "the install's lib dir",
+            Self::UserLibDir => "the per-user runtime dir",
+        }
+    }
+}
+
 /// A loaded ONNX Runtime: its environment, where it came from and its version.
 #[derive(Debug)]
 pub struct Runtime {
@@ -21,6 +55,8 @@ pub struct Runtime {
     pub env: ort::environment::Environment,
     /// Absolute path of the loaded shared library.
     pub path: PathBuf,
+    /// Which rule of the search order found it.
+    pub source: RuntimeSource,
     /// Version reported by the library itself.
     pub version: String,
 }
@@ -35,44 +71,67 @@ pub fn runtime() -> Result<&'static Runtime> {
 /// The runtime, or why it could not be loaded (kept as text: the first failure is the answer for
 /// the whole process).
 fn load() -> std::result::Result<Runtime, String> {
-    let path = locate().ok_or_else(missing_message)?;
+    let (path, source) = locate().ok_or_else(missing_message)?;
     let builder = ort::init_from(&path).map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
     let env = builder.with_name("kindred").build().map_err(|e| format!("creating the ONNX Runtime environment: {e}"))?;
     let version = library_version(&path).unwrap_or_else(|| "unknown".into());
-    Ok(Runtime { env, path, version })
+    Ok(Runtime { env, path, source, version })
 }
 
 /// Candidate paths, in order; the first existing file wins.
-fn candidates() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for var in ["KINDRED_ORT_LIB", "ORT_DYLIB_PATH"] {
+fn candidates() -> Vec<(PathBuf, RuntimeSource)> {
+    for (var, source) in [("KINDRED_ORT_LIB", RuntimeSource::KindredOrtLib), ("ORT_DYLIB_PATH", RuntimeSource::OrtDylibPath)] {
         if let Some(p) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-            out.push(PathBuf::from(p));
-            return out; // an explicit override is never second-guessed
+            return vec![(PathBuf::from(p), source)]; // an explicit override is never second-guessed
         }
     }
-    if let Ok(exe) = std::env::current_exe() {
+    let exe = std::env::current_exe().ok();
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    candidates_for(exe.as_deref(), home.as_deref())
+}
+
+/// The search order after the environment variables, for an executable at `exe` and a user whose
+/// home is `home` (either may be unknown).
+fn candidates_for(exe: Option<&Path>, home: Option<&Path>) -> Vec<(PathBuf, RuntimeSource)> {
+    let versioned = format!("{LIB_NAME}.{ORT_VERSION}");
+    let mut out = Vec::new();
+    if let Some(exe) = exe {
         for dir in exe.ancestors().skip(1).take(2) {
-            out.push(dir.join(LIB_NAME));
+            out.push((dir.join(LIB_NAME), RuntimeSource::BesideExecutable));
+        }
+        if let Some(prefix) = exe.parent().and_then(Path::parent) {
+            out.push((install_lib_dir(prefix).join(&versioned), RuntimeSource::InstallLibDir));
         }
     }
-    if let Some(p) = option_env!("KINDRED_ORT_BUILD_LIB") {
-        out.push(PathBuf::from(p));
+    if let Some(home) = home {
+        out.push((user_lib_dir(home).join(&versioned), RuntimeSource::UserLibDir));
     }
     out
 }
 
-fn locate() -> Option<PathBuf> {
-    candidates().into_iter().find(|p| p.is_file())
+/// `<prefix>/lib/kindred`: where a package (or `make install`-style layout) puts the library for
+/// `<prefix>/bin/kindred`.
+pub fn install_lib_dir(prefix: &Path) -> PathBuf {
+    prefix.join("lib").join("kindred")
+}
+
+/// `~/.local/lib/kindred`: the per-user runtime dir (the user-level twin of `/usr/lib/kindred`;
+/// the library's data dir is left to libraries).
+pub fn user_lib_dir(home: &Path) -> PathBuf {
+    home.join(".local").join("lib").join("kindred")
+}
+
+fn locate() -> Option<(PathBuf, RuntimeSource)> {
+    candidates().into_iter().find(|(p, _)| p.is_file())
 }
 
 fn missing_message() -> String {
-    let tried: Vec<String> = candidates().iter().map(|p| p.display().to_string()).collect();
+    let tried: Vec<String> = candidates().iter().map(|(p, _)| p.display().to_string()).collect();
     format!(
-        "ONNX Runtime {ORT_VERSION} library not found (looked at: {}). Get it with \
-         `scripts/fetch-onnxruntime.sh` (or `pip download onnxruntime=={ORT_VERSION} --no-deps` and unzip \
-         onnxruntime/capi/libonnxruntime.so.{ORT_VERSION} from the wheel), then set KINDRED_ORT_LIB=/path/to/it \
-         or rebuild with cargo so it is copied next to the binary",
+        "ONNX Runtime {ORT_VERSION} library not found (looked at: {}). Fix: install the kindred package, or run \
+         `scripts/fetch-onnxruntime.sh ~/.local/lib/kindred` from a Kindred checkout (it takes \
+         onnxruntime/capi/libonnxruntime.so.{ORT_VERSION} from the PyPI wheel `onnxruntime=={ORT_VERSION}`), or set \
+         KINDRED_ORT_LIB=/path/to/libonnxruntime.so.{ORT_VERSION}",
         if tried.is_empty() { "nothing".into() } else { tried.join(", ") }
     )
 }
@@ -90,5 +149,36 @@ fn library_version(path: &std::path::Path) -> Option<String> {
         }
         let s = ((*base).GetVersionString)();
         (!s.is_null()).then(|| std::ffi::CStr::from_ptr(s).to_string_lossy().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packaged_binary_looks_in_its_own_lib_dir_then_the_users_and_nowhere_else() {
+        let found = candidates_for(Some(Path::new("/usr/bin/kindred")), Some(Path::new("/home/ada")));
+        let paths: Vec<(String, RuntimeSource)> = found.iter().map(|(p, s)| (p.display().to_string(), *s)).collect();
+        let lib = format!("libonnxruntime.so.{ORT_VERSION}");
+        assert_eq!(
+            paths,
+            vec![
+                ("/usr/bin/libonnxruntime.so".into(), RuntimeSource::BesideExecutable),
+                ("/usr/libonnxruntime.so".into(), RuntimeSource::BesideExecutable),
+                (format!("/usr/lib/kindred/{lib}"), RuntimeSource::InstallLibDir),
+                (format!("/home/ada/.local/lib/kindred/{lib}"), RuntimeSource::UserLibDir),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_missing_message_names_the_fix_and_every_place_looked_at() {
+        let message = missing_message();
+        assert!(message.contains("fetch-onnxruntime.sh ~/.local/lib/kindred"), "{message}");
+        assert!(message.contains(&format!("onnxruntime=={ORT_VERSION}")), "{message}");
+        for (path, _) in candidates() {
+            assert!(message.contains(&path.display().to_string()), "{message} lacks {}", path.display());
+        }
     }
 }

@@ -146,6 +146,18 @@ fn empty_library_offers_import_a_folder() {
 }
 
 #[test]
+fn an_image_opened_on_an_empty_library_says_how_to_get_results() {
+    // "Open with Kindred" from a file manager before anything was imported.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(&tmp.path().join("lib"));
+    wait_until(&mut h, "the empty state", |h| h.query_by_label("Import a folder…").is_some());
+    drop_file(&mut h, &sample_files()[0]);
+    wait_until(&mut h, "the empty results", |h| h.state().hits().is_some_and(|hits| hits.is_empty()));
+    h.get_by_label("No results: the library holds no other artwork yet.");
+    h.get_by_label_contains("Import a folder of artworks");
+}
+
+#[test]
 fn dropped_near_duplicate_finds_its_original_first() {
     let tmp = tempfile::tempdir().unwrap();
     let (dir, files) = sample_library(tmp.path());

@@ -54,7 +54,10 @@ impl QueryView {
                 ui.label("No results.");
             }
             SearchState::Ready(ranked) if ranked.hits().is_empty() => {
-                ui.label("No results.");
+                // The library holds no other artwork: typically an image opened with Kindred from a
+                // file manager before any import. Say how to get results, not just that there are none.
+                ui.label("No results: the library holds no other artwork yet.");
+                ui.weak("Import a folder of artworks (top bar), and Kindred finds this image's kindred works among them.");
             }
             SearchState::Ready(ranked) => {
                 results::show(&mut self.results, ui, ranked, settings.thumb_size, ranked.ranked_len() >= self.k, frame)

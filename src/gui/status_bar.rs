@@ -84,9 +84,10 @@ impl StatusBar {
                 row("Missing files", thousands(info.counts.missing as usize));
                 row("Model", info.model.clone());
                 row("Model sha256", info.model_sha256.clone());
-                let runtime = match &info.runtime_path {
-                    Some(p) => format!("ONNX Runtime {} ({})", info.runtime, p.display()),
-                    None => format!("ONNX Runtime {}", info.runtime),
+                let runtime = match (&info.runtime_path, info.runtime_source) {
+                    (Some(p), Some(source)) => format!("ONNX Runtime {} ({}, {})", info.runtime, p.display(), source.describe()),
+                    (Some(p), None) => format!("ONNX Runtime {} ({})", info.runtime, p.display()),
+                    (None, _) => format!("ONNX Runtime {}", info.runtime),
                 };
                 row("Runtime", runtime);
                 row(
