@@ -26,9 +26,10 @@ fn quadrants(w: u32, h: u32) -> RgbImage {
 
 /// Runs a Debian tool; a missing one fails loudly with the package to install.
 fn run(tool: &str, package: &str, args: &[&str]) {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("{tool} cannot run ({e}): install Debian's {package} (scripts/setup.sh does)")
-    });
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} cannot run ({e}): install Debian's {package} (scripts/setup.sh does)"));
     assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 

@@ -134,7 +134,8 @@ mod tests {
         let file = [bx(b"ftyp", b"heic\0\0\0\0mif1heic"), meta, bx(b"mdat", &[0; 64])].concat();
         let p = plan(&mut std::io::Cursor::new(&file), "heic", file.len() as u64).unwrap();
         assert_eq!((p.width, p.height), (4032, 3024));
-        let huge = [bx(b"ftyp", b"heic"), bx(b"meta", &[&[0u8; 4][..], &bx(b"iprp", &bx(b"ipco", &ispe(40_000, 30_000)))].concat())].concat();
+        let huge =
+            [bx(b"ftyp", b"heic"), bx(b"meta", &[&[0u8; 4][..], &bx(b"iprp", &bx(b"ipco", &ispe(40_000, 30_000)))].concat())].concat();
         assert!(matches!(plan(&mut std::io::Cursor::new(&huge), "heic", huge.len() as u64), Err(DecodeError::TooLarge { .. })));
         let cut = &file[..40]; // inside the meta box
         assert!(matches!(plan(&mut std::io::Cursor::new(cut), "heic", cut.len() as u64), Err(DecodeError::Truncated("heic"))));

@@ -190,7 +190,8 @@ fn to_8bit(row: &[u8], depth: u16, width: usize, out: &mut Vec<u8>) {
     match depth {
         1 => out.extend((0..width).map(|x| if row[x / 8] & (0x80 >> (x % 8)) != 0 { 0 } else { 255 })),
         8 => out.extend_from_slice(&row[..width]),
-        16 => out.extend(row.chunks_exact(2).take(width).map(|s| ((u32::from(u16::from_be_bytes([s[0], s[1]])) * 255 + 32_767) / 65_535) as u8)),
+        16 => out
+            .extend(row.chunks_exact(2).take(width).map(|s| ((u32::from(u16::from_be_bytes([s[0], s[1]])) * 255 + 32_767) / 65_535) as u8)),
         _ => out.extend(row.chunks_exact(4).take(width).map(|s| linear_to_srgb(f32::from_be_bytes([s[0], s[1], s[2], s[3]])))),
     }
 }
@@ -235,7 +236,13 @@ pub(super) fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
             let counts = r.take((h.channels * height * count_len) as u64)?;
             let row_bytes: Vec<u64> = counts
                 .chunks_exact(count_len)
-                .map(|c| if h.big { u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])) } else { u64::from(u16::from_be_bytes([c[0], c[1]])) })
+                .map(|c| {
+                    if h.big {
+                        u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    } else {
+                        u64::from(u16::from_be_bytes([c[0], c[1]]))
+                    }
+                })
                 .collect();
             let mut row = vec![0u8; row_len];
             for channel in 0..wanted {
