@@ -84,6 +84,8 @@ fn make_all(dir: &Path) -> Vec<Made> {
 
     run("convert", "imagemagick", &[src, &out("photoshop.psd")]);
     run("convert", "imagemagick", &[src, "-compress", "None", &out("raw.psd")]);
+    run("convert", "imagemagick", &[src, &out("large-document.psb")]);
+    run("convert", "imagemagick", &[path_str(&translucent), "-compress", "None", &out("raw-layered.psb")]);
     run("convert", "imagemagick", &[src, "-compress", "RLE", "-depth", "16", &out("deep.psd")]);
     run("convert", "imagemagick", &[src, "-colorspace", "CMYK", &out("print.psd")]);
     run("convert", "imagemagick", &[path_str(&translucent), &out("layered.psd")]);
@@ -124,6 +126,8 @@ fn make_all(dir: &Path) -> Vec<Made> {
     vec![
         made("photoshop.psd", "psd", (120, 80), false),
         made("raw.psd", "psd", (120, 80), false),
+        made("large-document.psb", "psd", (120, 80), false),
+        made("raw-layered.psb", "psd", (120, 80), false),
         made("deep.psd", "psd", (120, 80), false),
         made("print.psd", "psd", (120, 80), true), // CMYK without a profile: near
         made("layered.psd", "psd", (120, 80), false),
@@ -168,7 +172,7 @@ fn every_format_decodes_to_its_picture() {
             assert_eq!(image.dimensions(), made.size, "{name}: decoded in full");
         }
         assert_quadrants(&name, &image, name == "portrait.avif", if made.lossy { 40 } else { 3 });
-        if name == "layered.psd" {
+        if name == "layered.psd" || name == "raw-layered.psb" {
             assert!(decoded.image.color().has_alpha(), "{name}: the composite's transparency is kept");
             assert_eq!(image.get_pixel(30, 70).0[3], 0, "{name}: the transparent half");
             assert_eq!(image.get_pixel(30, 10).0[3], 255, "{name}: the opaque half");

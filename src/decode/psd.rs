@@ -257,7 +257,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
         2 | 3 => return Err(DecodeError::Unsupported { format: NAME, what: "ZIP-compressed merged image".into() }),
         c => return Err(invalid(format!("unknown compression {c}"))),
     }
-    Ok(compose(&h, &planes, colour_data, alpha)?)
+    compose(&h, &planes, colour_data, alpha)
 }
 
 /// Interleaves the 8-bit planes into RGB or RGBA.
@@ -285,9 +285,9 @@ fn compose(h: &Header, planes: &[Vec<u8>], colour_data: &[u8], alpha: bool) -> R
     if alpha {
         let a = &planes[h.mode.colour_channels()];
         let mut out = Vec::with_capacity(pixels * 4);
-        for i in 0..pixels {
+        for (i, &alpha) in a.iter().enumerate().take(pixels) {
             out.extend(rgb(i));
-            out.push(a[i]);
+            out.push(alpha);
         }
         Ok(DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h_, out).expect("sized to the image")))
     } else {
