@@ -422,10 +422,11 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>, budget:
         Err(e) => return read_failed(file, e),
     };
     // A file named as an image that does not decode is reported; any other one is skipped. TGA
-    // has no signature: content that only looks like a TGA header counts when named so.
+    // has no signature and ICO's is four bytes: content that only looks like one counts when the
+    // file is named as an image.
     let named_image = file.path.extension().and_then(|e| e.to_str()).is_some_and(decode::is_image_extension);
     let format = match decode::sniff(&head[..n]) {
-        Ok(decode::Format::Tga) if !named_image => return Outcome::Skipped,
+        Ok(decode::Format::Tga | decode::Format::Ico) if !named_image => return Outcome::Skipped,
         Ok(format) => format,
         Err(_) if !named_image => return Outcome::Skipped,
         Err(e) => return refused(file, e),

@@ -191,12 +191,36 @@ fn iso_brand(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// An SVG: XML text (after an optional byte-order mark and white space, a `<`) whose first bytes
-/// hold an `<svg` element.
+/// An SVG: XML whose root element, after the prolog (declaration, comments, processing
+/// instructions, a doctype with its internal subset), is `<svg` (or `<svg:svg`). An HTML page
+/// with an inline drawing is not one.
 fn is_svg(head: &[u8]) -> bool {
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace());
-    start.is_some_and(|i| text[i] == b'<') && text.windows(4).any(|w| w == b"<svg")
+    let mut text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    loop {
+        text = text.trim_ascii_start();
+        let skip_past = |t: &[u8], end: &[u8]| t.windows(end.len()).position(|w| w == end).map(|i| i + end.len());
+        let rest = if text.starts_with(b"<?") {
+            skip_past(text, b"?>")
+        } else if text.starts_with(b"<!--") {
+            skip_past(text, b"-->")
+        } else if text.starts_with(b"<!DOCTYPE") || text.starts_with(b"<!doctype") {
+            // An internal subset (entities) ends with "]>"; a plain doctype with ">".
+            let bracket = text.iter().position(|&b| b == b'[');
+            let close = text.iter().position(|&b| b == b'>');
+            match (bracket, close) {
+                (Some(b), Some(c)) if b < c => skip_past(text, b"]>"),
+                (_, Some(c)) => Some(c + 1),
+                _ => None,
+            }
+        } else {
+            let tag = text.strip_prefix(b"<svg:svg").or_else(|| text.strip_prefix(b"<svg"));
+            return tag.and_then(|t| t.first()).is_some_and(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/');
+        };
+        match rest {
+            Some(i) => text = &text[i..],
+            None => return false,
+        }
+    }
 }
 
 /// A TGA header that is consistent in every field (the format has no signature): a known image
@@ -240,6 +264,12 @@ mod tests {
         assert_eq!(recognise(b"\xff\x0a\xfa"), Some(Format::JpegXl));
         assert_eq!(recognise(b"\xEF\xBB\xBF  <?xml version=\"1.0\"?>\n<!-- x -->\n<svg width=\"1\"/>"), Some(Format::Svg));
         assert_eq!(recognise(b"<?xml version=\"1.0\"?><html/>"), None, "other XML is not SVG");
+        let html = b"<!DOCTYPE html>\n<html><body><svg width=\"10\" height=\"10\"></svg></body></html>";
+        assert_eq!(recognise(html), None, "a page with an inline drawing is not an SVG");
+        let illustrator =
+            b"<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" [\n<!ENTITY ns \"x\">\n]>\n<svg version=\"1.1\">";
+        assert_eq!(recognise(illustrator), Some(Format::Svg));
+        assert_eq!(recognise(b"<svgfoo/>"), None);
     }
 
     #[test]
