@@ -391,6 +391,7 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
     let info = library.info()?;
     if json {
         let mut value = serde_json::to_value(&info)?;
+        value["formats"] = serde_json::to_value(crate::decode::supported_names())?;
         // Paths are lossy strings; the exact bytes of one that is not UTF-8 are in `<field>_bytes`.
         for (field, path) in
             [("library", Some(&info.library)), ("catalog", Some(&info.catalog)), ("runtime_path", info.runtime_path.as_ref())]
@@ -416,5 +417,6 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
     }
     println!("metric    {}", info.metric);
     println!("index     {} with {} vectors per aspect ({})", info.index.kind, info.index.vectors, info.index.state);
+    println!("formats   {}", crate::decode::supported_list());
     Ok(())
 }

@@ -1,6 +1,18 @@
 //! Decoding image files into pixels: format sniffed from content, explicit memory limits enforced
 //! before allocation, EXIF orientation applied, alpha kept for the colour features. JPEGs far
 //! larger than a consumer needs can be decoded reduced in the DCT domain ([`decode_reduced`]).
+//! Every caller (import, thumbnails, the lightbox, queries) goes through [`decode`] or
+//! [`decode_reduced`], so each reads every [`Format`]: the `image` crate's rasters here, the
+//! artists' containers in the submodules.
+
+mod archive;
+mod format;
+mod heif;
+mod jxl;
+mod psd;
+mod vector;
+
+pub use format::{Format, SNIFF_LEN, is_image_extension};
 
 use std::fs::File;
 use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
@@ -62,7 +74,7 @@ pub enum DecodeError {
     #[error("empty file")]
     Empty,
     /// The content is not an image in a supported format, whatever its name says.
-    #[error("not a supported image (content is not JPEG/PNG/WebP/GIF/BMP/TIFF)")]
+    #[error("not a supported image (content is not {})", supported_list())]
     NotAnImage,
     /// The path is not a regular file (a FIFO, a device, a socket): never read, it may never end.
     #[error("not a regular file ({0}); Kindred reads images from regular files only")]
@@ -97,6 +109,30 @@ pub enum DecodeError {
     /// The file ends before the image does.
     #[error("truncated {0} (the file ends before the image data does)")]
     Truncated(&'static str),
+    /// A decoder outside the `image` crate failed: corrupt data, a length that lies.
+    #[error("cannot decode {format}: {reason}")]
+    Invalid {
+        /// Sniffed format name.
+        format: &'static str,
+        /// What is wrong, in the decoder's words.
+        reason: String,
+    },
+    /// A variant of a supported format that Kindred does not read (a PSD in Lab colour).
+    #[error("{format} {what} is not supported")]
+    Unsupported {
+        /// Sniffed format name.
+        format: &'static str,
+        /// The variant.
+        what: String,
+    },
+    /// A layered document saved without the flattened picture Kindred reads.
+    #[error("{format} has no merged image: {reason}")]
+    NoComposite {
+        /// Sniffed format name.
+        format: &'static str,
+        /// Why, and what the artist can do about it.
+        reason: &'static str,
+    },
     /// The decoder failed: truncated or corrupt data, unsupported variant.
     #[error("cannot decode {format}: {source}")]
     Corrupt {
@@ -183,14 +219,14 @@ pub struct Decoded {
     /// Pixels, 8-bit RGB or RGBA (higher bit depths are reduced).
     pub image: DynamicImage,
     /// Sniffed container format.
-    pub format: ImageFormat,
+    pub format: Format,
     /// Oriented size of the picture at full resolution (`image` may be smaller).
     full_size: (u32, u32),
 }
 
 impl Decoded {
     /// A full-resolution decoded image.
-    pub fn new(image: DynamicImage, format: ImageFormat) -> Self {
+    pub fn new(image: DynamicImage, format: Format) -> Self {
         let full_size = (image.width(), image.height());
         Decoded { image, format, full_size }
     }
@@ -208,23 +244,22 @@ impl Decoded {
     }
 }
 
-/// Human name of a sniffed format.
-pub fn format_name(format: ImageFormat) -> &'static str {
-    format.extensions_str().first().copied().unwrap_or("image")
+/// The names of the formats this build reads (`kindred info`).
+pub fn supported_names() -> Vec<&'static str> {
+    Format::ALL.iter().filter(|f| f.available()).map(|f| f.name()).collect()
 }
 
-/// Formats Kindred promises to read; others are refused even if `image` could sniff them.
-fn supported(format: ImageFormat) -> bool {
-    use ImageFormat::*;
-    matches!(format, Jpeg | Png | WebP | Gif | Bmp | Tiff)
+/// [`supported_names`] as one line, for messages.
+pub fn supported_list() -> String {
+    supported_names().join(", ")
 }
 
-/// Sniffs the format from the first bytes of a file.
-pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, DecodeError> {
+/// Sniffs the format from the first bytes of a file (up to [`SNIFF_LEN`] of them).
+pub fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    image::guess_format(bytes).ok().filter(|f| supported(*f)).ok_or(DecodeError::NotAnImage)
+    format::recognise(bytes).ok_or(DecodeError::NotAnImage)
 }
 
 /// What decoding an image will take, read from its header before any pixel is allocated.
@@ -265,16 +300,39 @@ fn turns(o: Orientation) -> bool {
 /// must also be complete (end marker near its end). Reading the header allocates at most
 /// [`MAX_METADATA`] for the metadata before the pixels (a PNG with a colour-profile bomb is
 /// refused here), and reads no pixel data.
-pub fn probe<R: BufRead + Seek>(mut reader: R, format: ImageFormat, len: u64) -> Result<Plan, DecodeError> {
-    let corrupt = |source| DecodeError::Corrupt { format: format_name(format), source };
-    let io = |e: std::io::Error| DecodeError::Corrupt { format: format_name(format), source: image::ImageError::IoError(e) };
-    let memory = |plan: Plan| {
-        let need = len.saturating_add(plan.need);
-        if need > MAX_ALLOC {
-            return Err(DecodeError::TooLarge { width: plan.width, height: plan.height, limit: Limit::Memory { need } });
+pub fn probe<R: BufRead + Seek>(mut reader: R, format: Format, len: u64) -> Result<Plan, DecodeError> {
+    let name = format.name();
+    let io = |e: std::io::Error| DecodeError::Invalid { format: name, reason: e.to_string() };
+    let plan = match format {
+        Format::Psd => {
+            let mut head = Vec::with_capacity(26);
+            (&mut reader).take(26).read_to_end(&mut head).map_err(io)?;
+            psd::plan(&head)?
         }
-        Ok(plan)
+        Format::Krita | Format::OpenRaster => archive::plan(&mut reader, name, len)?,
+        Format::Svg => vector::plan(len),
+        Format::Heif | Format::Avif => heif::plan(&mut reader, name, len)?,
+        Format::JpegXl => jxl::plan(&mut reader)?,
+        _ => return probe_raster(reader, format, len),
     };
+    within_memory(plan, len)
+}
+
+/// `plan` if a file of `len` bytes and it fit in [`MAX_ALLOC`] together.
+fn within_memory(plan: Plan, len: u64) -> Result<Plan, DecodeError> {
+    let need = len.saturating_add(plan.need);
+    if need > MAX_ALLOC {
+        return Err(DecodeError::TooLarge { width: plan.width, height: plan.height, limit: Limit::Memory { need } });
+    }
+    Ok(plan)
+}
+
+/// [`probe`] for the formats the `image` crate decodes.
+fn probe_raster<R: BufRead + Seek>(mut reader: R, kind: Format, len: u64) -> Result<Plan, DecodeError> {
+    let format = kind.raster().expect("a raster format");
+    let corrupt = |source| DecodeError::Corrupt { format: kind.name(), source };
+    let io = |e: std::io::Error| DecodeError::Corrupt { format: kind.name(), source: image::ImageError::IoError(e) };
+    let memory = |plan: Plan| within_memory(plan, len);
     // PNG and GIF say their size in their first bytes: checked before any decoder reads further
     // (a header-only bomb is refused for its size, not for its missing pixels).
     let mut head = Vec::with_capacity(32);
@@ -312,7 +370,7 @@ pub fn probe<R: BufRead + Seek>(mut reader: R, format: ImageFormat, len: u64) ->
                         let (width, height) = ImageReader::with_format(&mut reader, format).into_dimensions().map_err(corrupt)?;
                         check_size(width, height)?;
                     }
-                    return Err(DecodeError::MetadataTooLarge(format_name(format)));
+                    return Err(DecodeError::MetadataTooLarge(kind.name()));
                 }
                 Err(e) => return Err(corrupt(e)),
             }
@@ -404,11 +462,46 @@ fn probe_jpeg<R: Read>(reader: R) -> Result<Option<Plan>, DecodeError> {
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     let format = sniff(bytes)?;
     let plan = probe(Cursor::new(bytes), format, bytes.len() as u64)?;
-    decode_planned(bytes, format, plan)
+    decode_planned(bytes, format, plan, vector::FULL_SIDE)
 }
 
-fn decode_planned(bytes: &[u8], format: ImageFormat, plan: Plan) -> Result<Decoded, DecodeError> {
-    let corrupt = |source| DecodeError::Corrupt { format: format_name(format), source };
+/// Decodes `bytes` of `format` whose header passed [`probe`] with `plan`; an SVG is rendered with
+/// its long side [`vector::render_side`]`(min_side)`.
+fn decode_planned(bytes: &[u8], format: Format, plan: Plan, min_side: u32) -> Result<Decoded, DecodeError> {
+    let image = match format {
+        Format::Psd => psd::decode(bytes)?,
+        Format::Krita | Format::OpenRaster => {
+            let png = archive::merged_png(bytes, format.name())?;
+            if sniff(&png).ok() != Some(Format::Png) {
+                return Err(DecodeError::Invalid { format: format.name(), reason: "its merged image is not a PNG".into() });
+            }
+            let inner = probe(Cursor::new(&png), Format::Png, png.len() as u64)?;
+            decode_raster(&png, Format::Png, inner)?.image
+        }
+        Format::Svg => {
+            let (image, own_size) = vector::render(bytes, vector::render_side(min_side))?;
+            return Ok(Decoded { image, format, full_size: own_size });
+        }
+        Format::Heif | Format::Avif => heif::decode(bytes, format.name(), plan)?,
+        Format::JpegXl => jxl::decode(bytes, plan)?,
+        _ => return decode_raster(bytes, format, plan),
+    };
+    Ok(Decoded::new(eight_bit(image), format))
+}
+
+/// `image` as 8-bit RGB, or RGBA if it has alpha.
+fn eight_bit(image: DynamicImage) -> DynamicImage {
+    match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
+        other => DynamicImage::ImageRgb8(other.to_rgb8()),
+    }
+}
+
+/// Decodes a format the `image` crate reads.
+fn decode_raster(bytes: &[u8], kind: Format, plan: Plan) -> Result<Decoded, DecodeError> {
+    let format = kind.raster().expect("a raster format");
+    let corrupt = |source| DecodeError::Corrupt { format: kind.name(), source };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -422,12 +515,7 @@ fn decode_planned(bytes: &[u8], format: ImageFormat, plan: Plan) -> Result<Decod
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
-    let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
-        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
-        other => DynamicImage::ImageRgb8(other.to_rgb8()),
-    };
-    Ok(Decoded::new(image, format))
+    Ok(Decoded::new(eight_bit(image), kind))
 }
 
 /// Decodes an in-memory file for a consumer that needs at most `min_side` pixels on the long side.
@@ -440,12 +528,12 @@ fn decode_planned(bytes: &[u8], format: ImageFormat, plan: Plan) -> Result<Decod
 pub fn decode_reduced(bytes: &[u8], min_side: u32) -> Result<Decoded, DecodeError> {
     let format = sniff(bytes)?;
     let plan = probe(Cursor::new(bytes), format, bytes.len() as u64)?;
-    if format == ImageFormat::Jpeg
+    if format == Format::Jpeg
         && let Some(decoded) = decode_jpeg_reduced(bytes, min_side)
     {
         return Ok(decoded);
     }
-    decode_planned(bytes, format, plan)
+    decode_planned(bytes, format, plan, min_side)
 }
 
 /// The divisor (2, 4 or 8) for a picture with long side `long`, or `None` if it is not larger
@@ -487,7 +575,7 @@ fn decode_jpeg_reduced(bytes: &[u8], min_side: u32) -> Option<Decoded> {
     let turned =
         matches!(orientation, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH);
     let full_size = if turned { (height, width) } else { (width, height) };
-    Some(Decoded { image, format: ImageFormat::Jpeg, full_size })
+    Some(Decoded { image, format: Format::Jpeg, full_size })
 }
 
 /// The next byte of `r`, or `None` at its end.
@@ -642,7 +730,7 @@ mod tests {
             assert_eq!((d.width(), d.height()), (4200, 1000), "full size kept");
             assert_eq!((d.image.width(), d.image.height()), (4200u32.div_ceil(n), 1000u32.div_ceil(n)), "min_side {min_side}");
             assert_eq!(d.is_reduced(), n > 1);
-            assert_eq!(d.format, ImageFormat::Jpeg);
+            assert_eq!(d.format, Format::Jpeg);
             assert!(matches!(d.image, DynamicImage::ImageRgb8(_)));
             let diff = mean_abs_diff(&d.image, &full.image);
             assert!(diff < 1.5, "min_side {min_side}: mean difference to the full decode {diff}");
@@ -773,7 +861,7 @@ mod tests {
         assert_eq!(e.to_string(), "image too large (16384x10000; decoding it needs 1250 MiB of memory, limit 640 MiB)");
         let small = decode(&screen_gif(300, 200)).unwrap();
         assert_eq!((small.width(), small.height()), (300, 200));
-        let plan = probe(Cursor::new(screen_gif(300, 200)), ImageFormat::Gif, 35).unwrap();
+        let plan = probe(Cursor::new(screen_gif(300, 200)), Format::Gif, 35).unwrap();
         assert_eq!(plan.need, 300 * 200 * 4 * 2, "the screen and the frame buffer");
     }
 

@@ -27,8 +27,6 @@ const COMMIT_EVERY: usize = 32;
 /// Stored as the mtime of a file that could not be read: no real file has it (pre-epoch times are
 /// recorded as 0), so the next import reads the file again.
 const RETRY_MTIME: i64 = -1;
-/// File extensions that promise an image: such a file that does not decode is reported.
-const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff"];
 
 /// Stage of an import, for progress displays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -418,14 +416,17 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>, budget:
         Err(ReadError::Io(e)) => return read_failed(file, e),
         Err(ReadError::Refused(e)) => return refused(file, e),
     };
-    let mut head = [0u8; 64];
+    let mut head = vec![0u8; decode::SNIFF_LEN];
     let n = match read_up_to(&mut f, &mut head) {
         Ok(n) => n,
         Err(e) => return read_failed(file, e),
     };
-    let named_image =
-        file.path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    // A file named as an image that does not decode is reported; any other one is skipped. TGA
+    // has no signature and ICO's is four bytes: content that only looks like one counts when the
+    // file is named as an image.
+    let named_image = file.path.extension().and_then(|e| e.to_str()).is_some_and(decode::is_image_extension);
     let format = match decode::sniff(&head[..n]) {
+        Ok(decode::Format::Tga | decode::Format::Ico) if !named_image => return Outcome::Skipped,
         Ok(format) => format,
         Err(_) if !named_image => return Outcome::Skipped,
         Err(e) => return refused(file, e),
@@ -455,7 +456,7 @@ fn process(file: Candidate, by_hash: &HashMap<[u8; 32], Vec<ArtworkId>>, budget:
     }
     match preprocess::decode_for_prepare(&bytes) {
         Ok(decoded) => {
-            let format = decode::format_name(decoded.format);
+            let format = decoded.format.name();
             Outcome::Prepared { file, hash, format, prepared: Box::new(preprocess::prepare(decoded, true)) }
         }
         Err(e) => refused(file, e),

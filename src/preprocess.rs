@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn transparent_pixels_become_white_for_the_model() {
         let img = image::RgbaImage::from_pixel(300, 200, image::Rgba([0, 0, 0, 0]));
-        let decoded = Decoded::new(DynamicImage::ImageRgba8(img), image::ImageFormat::Png);
+        let decoded = Decoded::new(DynamicImage::ImageRgba8(img), crate::decode::Format::Png);
         let p = prepare(decoded, true);
         assert_eq!(p.tensor.len(), INPUT_LEN);
         assert!(p.tensor.iter().all(|&v| (v - 1.0).abs() < 1e-6));
@@ -219,7 +219,7 @@ mod tests {
     fn texture_crop_is_the_centre_at_native_scale() {
         // 400 x 300 fits in 640: the crop is a plain copy of the centre (x 88.., y 38..).
         let img = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]));
-        let decoded = Decoded::new(DynamicImage::ImageRgb8(img), image::ImageFormat::Png);
+        let decoded = Decoded::new(DynamicImage::ImageRgb8(img), crate::decode::Format::Png);
         let p = prepare(decoded, false);
         assert_eq!(p.tensor.len(), INPUT_LEN);
         for (x, y) in [(0, 0), (10, 200), (223, 223)] {
@@ -260,7 +260,7 @@ mod tests {
         let sizes = sides.iter().flat_map(|&w| sides.iter().map(move |&h| (w, h)));
         for (w, h) in sizes.filter(|&(w, h)| u64::from(w) * u64::from(h) <= 5_000_000) {
             let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 100, 50]));
-            let decoded = Decoded::new(DynamicImage::ImageRgb8(img), image::ImageFormat::Png);
+            let decoded = Decoded::new(DynamicImage::ImageRgb8(img), crate::decode::Format::Png);
             let p = prepare(decoded, false);
             assert_eq!(p.tensor.len(), INPUT_LEN, "{w}x{h}");
             let red = crop_px(&p, 0, 112, 112);

@@ -46,6 +46,10 @@ fn import_search_info_as_json() {
     assert_eq!(info["metric"], "cosine");
     assert_eq!(info["runtime"], kindred::runtime::ORT_VERSION);
     assert_eq!(info["index"]["kind"], "exact");
+    let formats: Vec<&str> = info["formats"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    for format in ["jpg", "png", "psd", "kra", "ora", "svg", "heic", "avif", "jxl", "tga", "ico"] {
+        assert!(formats.contains(&format), "{format} in {formats:?}");
+    }
 }
 
 #[test]
