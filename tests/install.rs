@@ -126,7 +126,10 @@ fn the_desktop_entry_opens_images_with_kindred() {
     assert_eq!(field("Icon"), "kindred");
     assert_eq!(field("StartupWMClass"), "kindred", "the window's app id (src/gui/mod.rs)");
     let mime: Vec<&str> = entry.lines().find_map(|l| l.strip_prefix("MimeType=")).unwrap().split_terminator(';').collect();
-    for format in ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff"] {
-        assert!(mime.contains(&format), "{format} missing from {mime:?}");
-    }
+    // Exactly the formats Kindred reads (issue 15 added PSD, Krita, SVG, HEIC, AVIF, JPEG XL...).
+    let mut expected: Vec<&str> = kindred::decode::Format::ALL.iter().flat_map(|f| f.mime_types()).copied().collect();
+    expected.sort_unstable();
+    let mut declared = mime.clone();
+    declared.sort_unstable();
+    assert_eq!(declared, expected);
 }

@@ -58,6 +58,28 @@ impl Format {
         Format::JpegXl,
     ];
 
+    /// MIME types of the format as shared-mime-info names them (the desktop entry declares them
+    /// all, so a file manager offers "Open with Kindred" on each).
+    pub fn mime_types(self) -> &'static [&'static str] {
+        match self {
+            Format::Jpeg => &["image/jpeg"],
+            Format::Png => &["image/png"],
+            Format::WebP => &["image/webp"],
+            Format::Gif => &["image/gif"],
+            Format::Bmp => &["image/bmp"],
+            Format::Tiff => &["image/tiff"],
+            Format::Tga => &["image/x-tga"],
+            Format::Ico => &["image/vnd.microsoft.icon"],
+            Format::Psd => &["image/vnd.adobe.photoshop"],
+            Format::Krita => &["application/x-krita"],
+            Format::OpenRaster => &["image/openraster"],
+            Format::Svg => &["image/svg+xml"],
+            Format::Heif => &["image/heif", "image/heic"],
+            Format::Avif => &["image/avif"],
+            Format::JpegXl => &["image/jxl"],
+        }
+    }
+
     /// Short name, stored in the catalog (`jpg`, `png`, ... as before this enum existed).
     pub fn name(self) -> &'static str {
         match self {
