@@ -132,7 +132,8 @@ pub struct DuplicateGroup {
 /// Every group of copies in the library, largest groups first. Candidates come from each artwork's
 /// [`NEIGHBOURS`] nearest in the colour and the shape index (no pass over all pairs), and every
 /// pair is confirmed by [`sameness`]; `min_shape` replaces the shape minimum of
-/// [`NEAR_DUPLICATE`] (higher is stricter). Copies of copies join one group.
+/// [`NEAR_DUPLICATE`] (higher is stricter). Copies of copies are gathered, then every member of
+/// a group is the same picture as its first (best) member, as in [`group_copies`].
 pub fn find_groups(catalog: &Catalog, model: &ModelId, indexes: &AspectIndexes, min_shape: f32) -> Result<Vec<DuplicateGroup>> {
     let mut hashes: HashMap<ArtworkId, [u8; 32]> = HashMap::new();
     for (hash, ids) in catalog.embedded_by_hash(model)? {
@@ -174,9 +175,30 @@ pub fn find_groups(catalog: &Catalog, model: &ModelId, indexes: &AspectIndexes, 
         }
         let pixels = |m: &Member| u64::from(m.width.unwrap_or(0)) * u64::from(m.height.unwrap_or(0));
         members.sort_by(|a, b| pixels(b).cmp(&pixels(a)).then(b.size.cmp(&a.size)).then(a.id.cmp(&b.id)));
-        let first = hashes.get(&members[0].id);
-        let kind = if first.is_some() && members.iter().all(|m| hashes.get(&m.id) == first) { Sameness::Exact } else { Sameness::Near };
-        out.push(DuplicateGroup { kind, members });
+        // Copies of copies were joined above; a group keeps only what is the same picture as its
+        // best member (the one kept if the others went), and the rest make groups of their own.
+        let ids: Vec<ArtworkId> = members.iter().map(|m| m.id).collect();
+        let embeddings = catalog.embeddings(&ids, model)?;
+        let same = |a: ArtworkId, b: ArtworkId| match (embeddings.get(&a), embeddings.get(&b)) {
+            (Some(ea), Some(eb)) => {
+                sameness_at(&looks(&hashes, &transparent, a, ea), &looks(&hashes, &transparent, b, eb), min_shape).is_some()
+            }
+            _ => false,
+        };
+        while members.len() > 1 {
+            let best = members[0].id;
+            let (mut group, mut rest) = (Vec::new(), Vec::new());
+            for (i, m) in members.into_iter().enumerate() {
+                if i == 0 || same(best, m.id) { group.push(m) } else { rest.push(m) }
+            }
+            members = rest;
+            if group.len() < 2 {
+                continue;
+            }
+            let first = hashes.get(&group[0].id);
+            let kind = if first.is_some() && group.iter().all(|m| hashes.get(&m.id) == first) { Sameness::Exact } else { Sameness::Near };
+            out.push(DuplicateGroup { kind, members: group });
+        }
     }
     out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.members[0].id.cmp(&b.members[0].id)));
     Ok(out)

@@ -96,11 +96,13 @@ fn candidates_for(exe: Option<&Path>, home: Option<&Path>) -> Vec<(PathBuf, Runt
     let versioned = format!("{LIB_NAME}.{ORT_VERSION}");
     let mut out = Vec::new();
     if let Some(exe) = exe {
-        for dir in exe.ancestors().skip(1).take(2) {
-            out.push((dir.join(LIB_NAME), RuntimeSource::BesideExecutable));
-        }
+        // The package's own copy first, by its versioned name: an unversioned library some other
+        // program left in /usr/bin or /usr is never taken over it.
         if let Some(prefix) = exe.parent().and_then(Path::parent) {
             out.push((install_lib_dir(prefix).join(&versioned), RuntimeSource::InstallLibDir));
+        }
+        for dir in exe.ancestors().skip(1).take(2) {
+            out.push((dir.join(LIB_NAME), RuntimeSource::BesideExecutable));
         }
     }
     if let Some(home) = home {
@@ -164,9 +166,9 @@ mod tests {
         assert_eq!(
             paths,
             vec![
+                (format!("/usr/lib/kindred/{lib}"), RuntimeSource::InstallLibDir),
                 ("/usr/bin/libonnxruntime.so".into(), RuntimeSource::BesideExecutable),
                 ("/usr/libonnxruntime.so".into(), RuntimeSource::BesideExecutable),
-                (format!("/usr/lib/kindred/{lib}"), RuntimeSource::InstallLibDir),
                 (format!("/home/ada/.local/lib/kindred/{lib}"), RuntimeSource::UserLibDir),
             ]
         );

@@ -253,6 +253,12 @@ fn hostile_files_of_every_container_are_reported_and_cost_nothing_else() {
     heic[ispe + 8..ispe + 12].copy_from_slice(&40_000u32.to_be_bytes());
     heic[ispe + 12..ispe + 16].copy_from_slice(&30_000u32.to_be_bytes());
     hostile("lying.heic", &heic, "too large");
+    // A 64-bit box size that wraps the reader's position round to the start (an endless loop
+    // in a release build, an overflow panic in a debug one, before it was checked).
+    let mut wraps = b"\0\0\0\x10ftypheic\0\0\0\0\0\0\0\x01free".to_vec();
+    wraps.extend_from_slice(&(u64::MAX - 15).to_be_bytes());
+    wraps.extend_from_slice(&[0; 8]);
+    hostile("wraps.heic", &wraps, "truncated");
     // A zip bomb: a Krita document whose merged image inflates from kilobytes to 64 MiB.
     let zeros = vec![0u8; 64 << 20];
     hostile("bomb.kra", &layered_zip("application/x-krita", &[("mergedimage.png", &zeros)]), "zip bomb");

@@ -1317,3 +1317,42 @@ fn more_like_this_board_searches_with_the_board_and_leaves_its_artworks_out() {
     let expected: Vec<i64> = lib.search(&query, &kindred::Weights::ALL, 48).unwrap().hits.iter().map(|h| h.id).collect();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), expected);
 }
+
+#[test]
+fn a_board_is_exported_from_the_app_with_its_contact_sheet_and_nothing_is_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    {
+        let mut lib = open(&dir, LibraryOptions::default());
+        let ids: Vec<i64> = [2, 7].iter().map(|&i| lib.artwork_of(&kindred::Query::File(files[i].clone())).unwrap()).collect();
+        lib.add_to_board(kindred::board::FAVOURITES, &ids).unwrap();
+    }
+    let out = tmp.path().join("for the client");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(name(&files[2])), b"the client's own file").unwrap();
+    let mut h = harness(&dir);
+    open_board(&mut h, "Favourites");
+    click_button(&mut h, "Export…");
+    // The field proposes a folder named after the board; the artist types another.
+    let proposed = h.get_by_role(Role::TextInput).accesskit_node().value().unwrap_or_default();
+    assert!(proposed.ends_with("Favourites"), "{proposed}");
+    h.get_by_role(Role::TextInput).click();
+    h.step();
+    for _ in 0..proposed.chars().count() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.get_by_role(Role::TextInput).type_text(&out.display().to_string());
+    h.step();
+    h.get_by_label("Export").click();
+    h.step();
+    wait_until(&mut h, "the export", |h| h.query_by_label_contains("Copied 2 artworks of Favourites").is_some());
+    h.get_by_label_contains("contact sheet Favourites contact sheet.png");
+    assert_eq!(std::fs::read(out.join(name(&files[2]))).unwrap(), b"the client's own file", "never overwritten");
+    let stem = files[2].file_stem().unwrap().to_string_lossy().into_owned();
+    let ext = files[2].extension().unwrap().to_string_lossy().into_owned();
+    assert_eq!(std::fs::read(out.join(format!("{stem} (2).{ext}"))).unwrap(), std::fs::read(&files[2]).unwrap(), "a copy beside it");
+    assert_eq!(std::fs::read(out.join(name(&files[7]))).unwrap(), std::fs::read(&files[7]).unwrap());
+    assert!(files.iter().all(|f| f.exists()), "originals stay where they are");
+    let sheet = image::open(out.join("Favourites contact sheet.png")).unwrap();
+    assert!(sheet.width() > 100 && sheet.height() > 100);
+}

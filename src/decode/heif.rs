@@ -28,9 +28,8 @@ pub(super) fn plan<R: Read + Seek>(reader: &mut R, name: &'static str, len: u64)
             }
             s => (s, 8),
         };
-        if size < header || pos + size > len {
-            return Err(DecodeError::Truncated(name));
-        }
+        // `checked_add`: a 64-bit box size near 2^64 must not wrap round to a loop.
+        let end = pos.checked_add(size).filter(|&end| size >= header && end <= len).ok_or(DecodeError::Truncated(name))?;
         if &kind == b"meta" {
             if size - header > MAX_METADATA {
                 return Err(DecodeError::MetadataTooLarge(name));
@@ -44,7 +43,7 @@ pub(super) fn plan<R: Read + Seek>(reader: &mut R, name: &'static str, len: u64)
             let pixels = u64::from(width) * u64::from(height);
             return Ok(Plan { width, height, need: pixels * (6 + 8 + 4) });
         }
-        pos += size;
+        pos = end;
     }
     Err(DecodeError::Invalid { format: name, reason: "no metadata (meta box)".into() })
 }

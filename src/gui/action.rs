@@ -100,6 +100,17 @@ pub enum Action {
     },
     /// "More like this board".
     MoreLikeBoard(BoardId),
+    /// Copies a board's files to a folder, with a contact sheet if asked.
+    ExportBoard {
+        /// The board.
+        board: BoardId,
+        /// The folder (made if needed).
+        dir: PathBuf,
+        /// A contact sheet PNG goes with the files.
+        sheet: bool,
+    },
+    /// Closes the board's export row.
+    CancelExport,
     /// The compact window kept on top of others (for painting beside the board), or back.
     CompactOnTop(bool),
     /// Finds the kindred of the selection (Enter): a hop from the results, a query from the library.
@@ -293,6 +304,10 @@ impl KindredApp {
             }
             Action::ShowMore => {
                 if let View::Query(q) = &mut self.view {
+                    // Tiles may move (a picture gains a copy): the selection and marks follow
+                    // their artworks into the longer results.
+                    let id = |i: &usize| q.hits().get(*i).map(|h| h.id);
+                    q.keep = Some((q.results.selected.as_ref().and_then(id), q.results.marked.iter().filter_map(id).collect()));
                     q.k += RESULTS_K;
                     self.search(false);
                 }
@@ -370,6 +385,17 @@ impl KindredApp {
                 self.view = View::Library;
                 self.worker.send(Command::ChangeBoard(BoardChange::Delete(board)));
             }
+            Action::ExportBoard { board, dir, sheet } => {
+                if let View::Board(b) = &mut self.view {
+                    b.export = None;
+                }
+                self.worker.send(Command::ChangeBoard(BoardChange::Export { board, dir, sheet }));
+            }
+            Action::CancelExport => {
+                if let View::Board(b) = &mut self.view {
+                    b.export = None;
+                }
+            }
             Action::PlaceOnBoard { board, places } => self.worker.send(Command::ChangeBoard(BoardChange::Place { board, places })),
             Action::MoreLikeBoard(board) => {
                 if let View::Board(b) = &self.view
@@ -414,7 +440,7 @@ impl KindredApp {
                     }
                 }
                 View::Board(b) => {
-                    if let Some(item) = b.nav.selected.and_then(|i| b.items().get(i)) {
+                    if let Some(item) = b.shown_selection().and_then(|i| b.items().get(i)) {
                         let entry = TrailEntry::artwork(item.artwork.id, &item.artwork.path);
                         self.apply(Action::Query(entry));
                     }
@@ -440,7 +466,7 @@ impl KindredApp {
                 let (source, selected) = match &self.view {
                     View::Query(q) => (Source::Results, q.results.selected),
                     View::Library => (Source::Library, self.library.nav.selected),
-                    View::Board(b) => (Source::Board, b.nav.selected),
+                    View::Board(b) => (Source::Board, b.shown_selection()),
                 };
                 if let Some(i) = selected {
                     self.apply(Action::OpenLightbox(source, i));
@@ -483,7 +509,7 @@ impl KindredApp {
                     (Some(lightbox), _) => Some(lightbox.item().path.clone()),
                     (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
                     (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
-                    (None, View::Board(b)) => b.nav.selected.and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
+                    (None, View::Board(b)) => b.shown_selection().and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
                 };
                 if let Some(path) = path {
                     self.apply(if file { Action::CopyFile(path) } else { Action::CopyImage(path) });
@@ -606,6 +632,7 @@ impl KindredApp {
             q.results.reset();
             q.k = RESULTS_K;
             q.unfolded.clear();
+            q.keep = None;
         }
         q.search = if self.settings.weights.validate().is_err() {
             SearchState::Failed(SearchFailure::NoWeights)

@@ -198,7 +198,7 @@ impl KindredApp {
         match &self.view {
             View::Query(q) => q.results.selected,
             View::Library => self.library.nav.selected,
-            View::Board(b) => b.nav.selected,
+            View::Board(b) => b.shown_selection(),
         }
     }
 

@@ -49,6 +49,8 @@ pub struct BoardView {
     pub(super) rename: Option<String>,
     /// "Delete board" asks once.
     pub(super) confirm_delete: bool,
+    /// "Export…": the folder being typed, and whether a contact sheet goes with the files.
+    pub(super) export: Option<(String, bool)>,
 }
 
 /// Pan, zoom and the drag in progress on the canvas.
@@ -79,6 +81,7 @@ impl BoardView {
             canvas: Canvas::default(),
             rename: None,
             confirm_delete: false,
+            export: None,
         }
     }
 
@@ -196,8 +199,40 @@ impl BoardView {
             if ui.button("Keep on top").on_hover_text("A compact window kept above other windows, for painting beside it").clicked() {
                 frame.act(Action::CompactOnTop(true));
             }
+            if self.export.is_none()
+                && ui.add_enabled(n > 0, egui::Button::new("Export…")).on_hover_text("Copy the board's files to a folder").clicked()
+            {
+                self.export = Some((default_export_dir(&name), true));
+            }
+        });
+        self.export_row(ui, frame);
+    }
+
+    /// "Export…": a folder field (no file dialog needed), a contact sheet option, Export and Cancel.
+    fn export_row(&mut self, ui: &mut egui::Ui, frame: &mut Frame) {
+        let Some((folder, sheet)) = &mut self.export else { return };
+        ui.horizontal(|ui| {
+            let label = ui.label("Copy the board's files to:");
+            ui.add(egui::TextEdit::singleline(folder).desired_width(360.0)).labelled_by(label.id);
+            ui.checkbox(sheet, "and a contact sheet (PNG)");
+            let typed = folder.trim();
+            if ui.add_enabled(!typed.is_empty(), egui::Button::new("Export")).on_hover_text("Originals are copied, never moved").clicked() {
+                frame.act(Action::ExportBoard { board: self.id, dir: typed.into(), sheet: *sheet });
+            }
+            if ui.button("Cancel export").clicked() {
+                frame.act(Action::CancelExport);
+            }
         });
     }
+}
+
+/// Where "Export…" proposes to copy a board: a folder named after it in the user's Pictures (or
+/// home) folder.
+fn default_export_dir(board: &str) -> String {
+    let base = directories::UserDirs::new()
+        .map(|u| u.picture_dir().unwrap_or(u.home_dir()).to_path_buf())
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    base.join(board.replace(['/', '\\'], "-")).display().to_string()
 }
 
 /// The grid: tiles in the order added; a double-click finds kindred, the magnifier looks closer.

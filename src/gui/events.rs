@@ -3,6 +3,7 @@
 
 use eframe::egui;
 
+use crate::catalog::ArtworkId;
 use crate::search::Query;
 
 use super::action::{Action, Copied};
@@ -72,8 +73,12 @@ impl KindredApp {
             Event::Results { token, results } => {
                 if let Some(q) = self.awaiting(token) {
                     let ranked = Box::new(Ranked::unfolding(results.hits, q.unfolded.clone()));
-                    // "Show more" keeps the selection: the first results do not change.
-                    if q.results.selected.is_some_and(|s| s >= ranked.hits().len()) {
+                    let at = |id: ArtworkId| ranked.hits().iter().position(|h| h.id == id);
+                    if let Some((selected, marked)) = q.keep.take() {
+                        // "Show more": the same artworks stay selected and marked.
+                        q.results.selected = selected.and_then(at);
+                        q.results.marked = marked.into_iter().filter_map(at).collect();
+                    } else if q.results.selected.is_some_and(|s| s >= ranked.hits().len()) {
                         q.results.selected = None;
                     }
                     q.search = SearchState::Ready(ranked);

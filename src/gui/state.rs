@@ -46,6 +46,8 @@ pub struct QueryView {
     pub(super) k: usize,
     /// Pictures whose copies the artist unfolded (kept by "Show more").
     pub(super) unfolded: HashSet<ArtworkId>,
+    /// "Show more" asked: the selected and the marked artworks, found again in the longer results.
+    pub(super) keep: Option<(Option<ArtworkId>, Vec<ArtworkId>)>,
 }
 
 impl QueryView {
@@ -57,6 +59,7 @@ impl QueryView {
             results: GridNav::default(),
             k: super::app::RESULTS_K,
             unfolded: HashSet::new(),
+            keep: None,
         }
     }
 

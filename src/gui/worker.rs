@@ -21,6 +21,8 @@ use crate::import::{ImportSummary, Phase, Progress};
 use crate::library::{Info, Library, LibraryOptions, SearchResults};
 use crate::query::Query;
 
+use super::app::file_name;
+
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
 /// Minimum time between two progress events (phase changes are always sent).
@@ -106,6 +108,15 @@ pub enum BoardChange {
         board: BoardId,
         /// The artworks.
         artworks: Vec<ArtworkId>,
+    },
+    /// Copies a board's files to a folder (never moving them), with a contact sheet if asked.
+    Export {
+        /// The board.
+        board: BoardId,
+        /// The folder.
+        dir: PathBuf,
+        /// A contact sheet PNG in the folder too.
+        sheet: bool,
     },
     /// Renames a board.
     Rename {
@@ -387,6 +398,19 @@ impl Worker {
                     let removed = lib.remove_from_board(board, &artworks)?;
                     (Some(board), format!("Removed {} from {}", count(removed), name(lib, board)?))
                 }
+                BoardChange::Export { board, dir, sheet } => {
+                    let summary = lib.export_board(board, &dir)?;
+                    let mut message = format!("Copied {} of {} to {}", count(summary.copied.len()), name(lib, board)?, dir.display());
+                    if !summary.skipped.is_empty() {
+                        let missing: Vec<String> = summary.skipped.iter().map(|(p, why)| format!("{} ({why})", file_name(p))).collect();
+                        message += &format!("; not copied: {}", missing.join(", "));
+                    }
+                    if sheet {
+                        let sheet = lib.contact_sheet(board, &free_name(&dir, &format!("{} contact sheet", name(lib, board)?), "png"))?;
+                        message += &format!("; contact sheet {}", file_name(&sheet.path));
+                    }
+                    (None, message)
+                }
                 BoardChange::Rename { board, name: new } => {
                     let old = name(lib, board)?;
                     lib.rename_board(board, &new)?;
@@ -537,4 +561,13 @@ fn one_line(e: &dyn std::error::Error) -> String {
 /// "1 artwork", "3 artworks".
 fn count(n: usize) -> String {
     if n == 1 { "1 artwork".into() } else { format!("{n} artworks") }
+}
+
+/// `dir/stem.ext`, or `dir/stem (2).ext`, `(3)`... if that exists: nothing is overwritten.
+fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let stem = stem.replace(['/', '\\'], "-");
+    (1..)
+        .map(|n| if n == 1 { dir.join(format!("{stem}.{ext}")) } else { dir.join(format!("{stem} ({n}).{ext}")) })
+        .find(|p| !p.exists())
+        .unwrap()
 }
