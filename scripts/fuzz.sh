@@ -48,7 +48,7 @@ for target in "${targets[@]}"; do
     set +e
     # -rss_limit_mb: the decoder may legitimately use ~1.3 GB for a 16384-px image (limits in decode.rs)
     # plus AddressSanitizer's overhead. -timeout: one input taking longer is a finding.
-    cargo fuzz run -O "$target" "$corpus" "${seeds[@]}" -- \
+    LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" cargo fuzz run -O "$target" "$corpus" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -max_len=16384 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
     status=$?

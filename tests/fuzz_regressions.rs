@@ -38,7 +38,7 @@ fn replay(target: &str, harness: fn(&[u8]), want_regressions: usize) {
 
 #[test]
 fn decode_inputs_never_crash() {
-    replay("decode", harness::decode_and_prepare, 1);
+    replay("decode", harness::decode_and_prepare, 2);
 }
 
 #[test]
