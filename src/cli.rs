@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -60,15 +60,9 @@ pub enum Command {
         /// Query images: files, or `id:N` for a library artwork.
         #[arg(required = true, value_parser = QueryParser)]
         queries: Vec<QueryArg>,
-        /// Number of results per query (at most the number of artworks in the library).
-        #[arg(long, short = 'k', default_value_t = 10)]
-        top: usize,
-        /// Aspect to compare: all, colour, texture or shape.
-        #[arg(long, default_value = "all", conflicts_with = "weights", value_parser = parse_aspect)]
-        aspect: Weights,
-        /// Explicit weights for colour, texture and shape, e.g. 1,0.5,0.
-        #[arg(long, value_name = "C,T,S", value_parser = parse_weights)]
-        weights: Option<Weights>,
+        /// How many results, and by which aspects.
+        #[command(flatten)]
+        ranking: Ranking,
         /// Print results as JSON.
         #[arg(long)]
         json: bool,
@@ -99,6 +93,27 @@ pub enum Command {
 }
 
 mod board;
+
+/// How results are ranked and how many are shown (`search`, `board similar`).
+#[derive(Args, Debug)]
+pub struct Ranking {
+    /// Number of results per query (at most the number of artworks in the library).
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub top: usize,
+    /// Aspect to compare: all, colour, texture or shape.
+    #[arg(long, default_value = "all", conflicts_with = "weights", value_parser = parse_aspect)]
+    pub aspect: Weights,
+    /// Explicit weights for colour, texture and shape, e.g. 1,0.5,0.
+    #[arg(long, value_name = "C,T,S", value_parser = parse_weights)]
+    pub weights: Option<Weights>,
+}
+
+impl Ranking {
+    /// The weights asked for: explicit ones, else the aspect's preset.
+    pub fn weights(&self) -> &Weights {
+        self.weights.as_ref().unwrap_or(&self.aspect)
+    }
+}
 
 /// A query as typed: the text (echoed in the output) and what it means.
 #[derive(Clone, Debug)]
@@ -196,9 +211,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     }
     let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
-        Command::Search { queries, top, aspect, weights, json } => {
-            search(&mut library, queries, *top, weights.as_ref().unwrap_or(aspect), *json)
-        }
+        Command::Search { queries, ranking, json } => search(&mut library, queries, ranking.top, ranking.weights(), *json),
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Info { json } => info(&mut library, *json),
         Command::Board { action } => board::run(&mut library, action),

@@ -135,9 +135,10 @@ pub struct DuplicateGroup {
 /// [`NEAR_DUPLICATE`] (higher is stricter). Copies of copies are gathered, then every member of
 /// a group is the same picture as its first (best) member, as in [`group_copies`].
 pub fn find_groups(catalog: &Catalog, model: &ModelId, indexes: &AspectIndexes, min_shape: f32) -> Result<Vec<DuplicateGroup>> {
+    let by_hash = catalog.embedded_by_hash(model)?;
     let mut hashes: HashMap<ArtworkId, [u8; 32]> = HashMap::new();
-    for (hash, ids) in catalog.embedded_by_hash(model)? {
-        hashes.extend(ids.into_iter().map(|id| (id, hash)));
+    for (hash, ids) in &by_hash {
+        hashes.extend(ids.iter().map(|&id| (id, *hash)));
     }
     let transparent = catalog.transparent_shares()?;
     let mut groups = UnionFind::default();
@@ -159,7 +160,7 @@ pub fn find_groups(catalog: &Catalog, model: &ModelId, indexes: &AspectIndexes, 
         Ok(())
     })?;
     // Byte-identical files the index did not pair (many identical copies crowd the neighbours).
-    for ids in catalog.embedded_by_hash(model)?.into_values() {
+    for ids in by_hash.values() {
         ids.windows(2).for_each(|w| groups.join(w[0], w[1]));
     }
     let mut out = Vec::new();

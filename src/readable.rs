@@ -1,4 +1,17 @@
-//! Sizes and dates as an artist reads them, for the command line and the app alike.
+//! Counts, sizes and dates as an artist reads them, for the command line and the app alike.
+
+/// "2,062".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// "2.4 MB", "830 KB", "512 bytes".
 pub fn file_size(bytes: u64) -> String {
@@ -39,5 +52,9 @@ mod tests {
         assert_eq!(date(1_714_694_400), "3 May 2024");
         assert_eq!(date(951_782_400), "29 Feb 2000");
         assert_eq!(date(-86_400), "31 Dec 1969");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2062), "2,062");
+        assert_eq!(thousands(100_000), "100,000");
     }
 }

@@ -6,8 +6,7 @@ use anyhow::{Result, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{JsonQuery, QueryArg, QueryParser, json_hits, parse_aspect, parse_weights, print_hits};
-use crate::aspect::Weights;
+use super::{JsonQuery, QueryArg, QueryParser, json_hits, print_hits};
 use crate::board::Placement;
 use crate::catalog::Status;
 use crate::library::Library;
@@ -75,15 +74,9 @@ pub enum BoardCommand {
     Similar {
         /// Board name.
         name: String,
-        /// Number of results.
-        #[arg(long, short = 'k', default_value_t = 10)]
-        top: usize,
-        /// Aspect to compare: all, colour, texture or shape.
-        #[arg(long, default_value = "all", conflicts_with = "weights", value_parser = parse_aspect)]
-        aspect: Weights,
-        /// Explicit weights for colour, texture and shape, e.g. 1,0.5,0.
-        #[arg(long, value_name = "C,T,S", value_parser = parse_weights)]
-        weights: Option<Weights>,
+        /// How many results, and by which aspects.
+        #[command(flatten)]
+        ranking: super::Ranking,
         /// Print results as JSON, in the shape of `search --json`.
         #[arg(long)]
         json: bool,
@@ -203,10 +196,10 @@ pub fn run(library: &mut Library, command: &BoardCommand) -> Result<()> {
                 bail!("{} of the board could not be copied (the others were)", files(summary.skipped.len()));
             }
         }
-        BoardCommand::Similar { name, top, aspect, weights, json } => {
+        BoardCommand::Similar { name, ranking, json } => {
             let board = library.board_named(name)?;
             let query = library.board_query(board)?;
-            let results = library.search(&query, weights.as_ref().unwrap_or(aspect), *top)?;
+            let results = library.search(&query, ranking.weights(), ranking.top)?;
             let label = format!("board:{}", library.board(board)?.summary.name);
             if *json {
                 let out = [JsonQuery { query: label, query_bytes: None, error: None, results: json_hits(&results.hits) }];

@@ -253,13 +253,7 @@ fn grid(nav: &mut GridNav, ui: &mut egui::Ui, items: &[BoardItem], side: f32, fr
             &TileText { caption: &name, sub: Some(&folder), label: &label, look: Some(&look), badge: None },
             selected,
         );
-        if t.look {
-            frame.act(Action::OpenLightbox(Source::Board, i));
-        } else if t.response.double_clicked() {
-            frame.act(Action::Query(super::trail::TrailEntry::artwork(a.id, &a.path)));
-        } else if t.response.clicked() {
-            frame.act(Action::Click { index: i, how: super::results::ClickHow::of(ui) });
-        }
+        t.act(ui, frame, Source::Board, i, || Action::Query(super::trail::TrailEntry::artwork(a.id, &a.path)));
     });
 }
 

@@ -15,6 +15,7 @@ use super::results::{GridNav, Layout, folder_name};
 use super::tile::{TileText, tile};
 use super::trail::TrailEntry;
 use super::worker::ThumbKey;
+use crate::readable::thousands;
 
 /// The library grid's order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -151,28 +152,9 @@ impl LibraryGrid {
                 &TileText { caption: &name, sub: Some(&folder), label: &label, look: Some(&look), badge: None },
                 selected,
             );
-            if t.look {
-                frame.act(Action::OpenLightbox(Source::Library, i));
-            } else if t.response.double_clicked() {
-                frame.act(Action::Query(TrailEntry::artwork(a.id, &a.path)));
-            } else if t.response.clicked() {
-                frame.act(Action::Click { index: i, how: super::results::ClickHow::of(ui) });
-            }
+            t.act(ui, frame, Source::Library, i, || Action::Query(TrailEntry::artwork(a.id, &a.path)));
         });
     }
-}
-
-/// "2,062".
-pub(super) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn empty_state(ui: &mut egui::Ui, can_import: bool, frame: &mut Frame) {
@@ -189,17 +171,4 @@ fn empty_state(ui: &mut egui::Ui, can_import: bool, frame: &mut Frame) {
         ui.add_space(8.0);
         ui.weak("…or drop a folder (to import it) or an image (to find its kindred) onto this window.");
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(2062), "2,062");
-        assert_eq!(thousands(100_000), "100,000");
-    }
 }

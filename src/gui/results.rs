@@ -280,14 +280,10 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, ranked: &Ranked, side: 
         let badge = badge.as_ref().map(|(shown, label)| (shown.as_str(), label.as_str()));
         let text = TileText { caption: &caption, sub: Some(&sub), label: &label, look: Some(&look), badge };
         let t = tile(ui, tex.as_ref(), side, &text, selected);
-        if t.look {
-            frame.act(Action::OpenLightbox(Source::Results, i));
-        } else if t.badge {
+        if t.badge {
             frame.act(Action::ToggleCopies(i));
-        } else if t.response.double_clicked() {
-            frame.act(Action::Hop(TrailEntry::artwork(hit.id, &hit.path)));
-        } else if t.response.clicked() {
-            frame.act(Action::Click { index: i, how: ClickHow::of(ui) });
+        } else {
+            t.act(ui, frame, Source::Results, i, || Action::Hop(TrailEntry::artwork(hit.id, &hit.path)));
         }
     });
     if more && ui.button(format!("Show more than {}", ranked.ranked_len())).on_hover_text("Ask for the next results").clicked() {

@@ -10,8 +10,8 @@ use crate::library::Info;
 
 use super::action::Action;
 use super::frame::Frame;
-use super::library::thousands;
 use super::worker::Command;
+use crate::readable::thousands;
 
 /// What the worker said about the library.
 #[derive(Default)]

@@ -4,6 +4,11 @@ use eframe::egui;
 
 use egui::{Color32, Rect, Sense, Stroke, StrokeKind, TextureHandle, Vec2, pos2, vec2};
 
+use super::action::Action;
+use super::frame::Frame;
+use super::lightbox::Source;
+use super::results::ClickHow;
+
 /// Side of the magnifier button in a tile's corner.
 const MAGNIFIER: f32 = 24.0;
 
@@ -22,11 +27,27 @@ pub(super) struct TileText<'a> {
 }
 
 /// A drawn tile: its response, and whether its magnifier was clicked.
+#[must_use]
 pub(super) struct Tile {
     pub response: egui::Response,
     pub look: bool,
     /// The badge was clicked.
     pub badge: bool,
+}
+
+impl Tile {
+    /// A grid tile's clicks as actions, the same in every grid: the magnifier opens tile `index`
+    /// of `source` in the lightbox, a double-click finds kindred (`find`), a click selects
+    /// (Ctrl/Shift-click chooses several). The badge is the caller's.
+    pub(super) fn act(&self, ui: &egui::Ui, frame: &mut Frame, source: Source, index: usize, find: impl FnOnce() -> Action) {
+        if self.look {
+            frame.act(Action::OpenLightbox(source, index));
+        } else if self.response.double_clicked() {
+            frame.act(find());
+        } else if self.response.clicked() {
+            frame.act(Action::Click { index, how: ClickHow::of(ui) });
+        }
+    }
 }
 
 /// Height of a tile's caption: one small line, two with a folder line.
