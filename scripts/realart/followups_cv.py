@@ -1,7 +1,7 @@
 """Prototype: two follow-ups to reach 0.85 on real art, each cross-validated (never reported on the split
 it was tuned on). Measures only; Kindred is not changed.
 
-    followups_cv.py FEATURES_DIR SIMS_DIR [--bbox]
+    followups_cv.py FEATURES_DIR SIMS_DIR [--bbox | --shape]
 
 FEATURES_DIR holds texture_features.py's lite0-{realart,ref}.npz; SIMS_DIR is weights_cv.py's --out
 (Kindred's per-aspect similarities of every pair, both benchmarks). Texture similarities are recomputed
@@ -68,6 +68,8 @@ def main():
     feats, sims = Path(sys.argv[1]), Path(sys.argv[2])
     if sys.argv[3:] == ["--bbox"]:
         return bbox_cv(feats, sims)
+    if sys.argv[3:] == ["--shape"]:
+        return shape_cv(feats, sims)
     real_corpus, syn_corpus = CORPORA / "realart/full/corpus", CORPORA / "quality/full/corpus"
     z = np.load(sims / "realart-sims.npz"); files, queries, S = list(z["files"]), list(z["queries"]), z["S"].copy()
     feat, ref = np.load(feats / "lite0-realart.npz"), np.load(feats / "lite0-ref.npz")
@@ -144,6 +146,35 @@ def bbox_cv(feats, sims):
               f"leave-one-family-out {np.mean(held):.3f}; 2-fold held out {' / '.join(folds)}; "
               f"texture alone {Rb.score(((0, 1, 0), (0, 1, 0)), fams):.3f}; shape alone {Rb.score(((0, 0, 1), (0, 0, 1)), fams):.3f}")
         print("  per family (LOFO):", " ".join(f"{f} {h:.3f}" for f, h in zip(fams, held)), flush=True)
+
+
+def shape_cv(feats, sims):
+    """4. A multi-scale shape grid (the 80-channel stage's 3x3 grid beside the 112-channel one) or
+    shape plus a global mean: real-art LOFO of `all` (cut-out weights re-chosen), synthetic shape
+    content/copy and `all`'s mean with its weights."""
+    ref = np.load(feats / "lite0-ref.npz")
+    def bench(name, corpus):
+        z = np.load(sims / f"{name}-sims.npz"); files, queries = list(z["files"]), list(z["queries"])
+        fe = np.load(feats / f"lite0-{name}.npz"); assert list(fe["names"]) == files
+        return wc.Bench(name, str(corpus), files, queries, z["S"].copy()), blocks(fe, ref), [files.index(q) for q in queries]
+    R, rv, rqi = bench("realart", CORPORA / "realart/full/corpus")
+    R.S[1] = texture_sims(rv, R.files, R.queries, R.cutout, TEXTURE)
+    Y, yv, yqi = bench("synthetic", CORPORA / "quality/full/corpus")
+    print("\n## 4. Shape: multi-scale grid, global mean")
+    specs = {"Kindred's shape": [("igrid112", 1)], "+ 80-channel grid x0.5": [("igrid112", 1), ("igrid80", .5)],
+             "+ 80-channel grid x1": [("igrid112", 1), ("igrid80", 1)], "+ 112-channel mean x0.25": [("igrid112", 1), ("imean112", .25)],
+             "+ 112-channel mean x0.5": [("igrid112", 1), ("imean112", .5)]}
+    for label, spec in specs.items():
+        for B, vec, qi in ((R, rv, rqi), (Y, yv, yqi)):
+            x = vec(spec); x /= np.linalg.norm(x, axis=1, keepdims=True); B.S[2] = (x[qi] @ x.T).astype(np.float32); B.cache = {}
+        fams, held = R.groups, []
+        for f in fams:
+            w = wc.best(lambda w: R.score((w, wc.DEFAULT), [g for g in fams if g != f]), wc.GRID_CUT)
+            held.append(R.score((w, wc.DEFAULT), [f]))
+        shape = wc.ev.evaluate_detailed(Y.man, wc.rank(Y.files, Y.queries, Y.S, (0, 0, 1)))
+        both = wc.ev.evaluate_detailed(Y.man, wc.rank(Y.files, Y.queries, Y.S, wc.DEFAULT))
+        print(f"{label:26s} real art LOFO {np.mean(held):.3f}, shape alone {R.score(((0, 0, 1), (0, 0, 1)), fams):.3f} | synthetic shape "
+              f"content {shape['content']['score']:.3f} copy {shape['copy']['score']:.3f}, all mean {np.mean([both[t]['score'] for t in wc.ev.TASKS]):.3f}", flush=True)
 
 
 if __name__ == "__main__":
