@@ -12,6 +12,7 @@ use crate::aspect::{Aspect, PerAspect};
 use crate::catalog::{ArtworkId, Catalog};
 use crate::error::Result;
 use crate::index::{AspectIndexes, Metric};
+use crate::mirror;
 use crate::model::ModelId;
 use crate::vectors::Embedding;
 
@@ -36,9 +37,14 @@ pub enum Sameness {
 /// shape ≥ 0.6 at most colour 0.624.
 pub const NEAR_DUPLICATE: PerAspect<Option<f32>> = PerAspect { colour: Some(0.9), texture: None, shape: Some(0.65) };
 
-/// Cosine similarity of `a` and `b` in each aspect.
+/// Cosine similarity of `a` and `b` in each aspect; shape takes the closer of `a` and its mirror
+/// image ([`crate::mirror`]), so a flipped copy is a copy.
 pub fn similarities(a: &Embedding, b: &Embedding) -> PerAspect<f32> {
-    PerAspect::from_fn(|aspect| Metric::Cosine.similarity(Metric::Cosine.distance(&a[aspect], &b[aspect])))
+    let cosine = Metric::Cosine;
+    PerAspect::from_fn(|aspect| match aspect {
+        Aspect::Shape => mirror::shape_similarity(cosine, &a[aspect], &mirror::mirrored_shape(&a[aspect]), &b[aspect]),
+        _ => cosine.similarity(cosine.distance(&a[aspect], &b[aspect])),
+    })
 }
 
 /// Smallest shape similarity of two near-duplicates that are both cut-outs (artwork on a
@@ -143,9 +149,12 @@ pub fn find_groups(catalog: &Catalog, model: &ModelId, indexes: &AspectIndexes, 
     let transparent = catalog.transparent_shares()?;
     let mut groups = UnionFind::default();
     catalog.for_each_embedding(model, |id, embedding| {
-        let mut candidates = Vec::with_capacity(2 * NEIGHBOURS);
-        for aspect in [Aspect::Colour, Aspect::Shape] {
-            let found = indexes.get(aspect).search(&embedding[aspect], NEIGHBOURS + 1)?;
+        let mut candidates = Vec::with_capacity(3 * NEIGHBOURS);
+        let mirrored = mirror::mirrored_shape(&embedding[Aspect::Shape]);
+        for (aspect, vector) in
+            [(Aspect::Colour, &embedding[Aspect::Colour]), (Aspect::Shape, &embedding[Aspect::Shape]), (Aspect::Shape, &mirrored)]
+        {
+            let found = indexes.get(aspect).search(vector, NEIGHBOURS + 1)?;
             candidates.extend(found.into_iter().map(|n| n.key as ArtworkId).filter(|&c| c != id));
         }
         candidates.sort_unstable();

@@ -15,8 +15,12 @@ const EXPECTED_SHA256: &str = include_str!("../models/kindred-efficientnet-lite0
 
 /// Human name of the model.
 pub const MODEL_NAME: &str = "efficientnet-lite0";
+/// Channels of the stage the shape vector reads.
+pub const SHAPE_CHANNELS: usize = 112;
+/// Side of the shape vector's grid of cells.
+pub const SHAPE_GRID: usize = 3;
 /// Length of the shape/content vector: a 3 x 3 grid of the (centred) 112-channel stage.
-pub const SHAPE_DIM: usize = 112 * 9;
+pub const SHAPE_DIM: usize = SHAPE_CHANNELS * SHAPE_GRID * SHAPE_GRID;
 /// Texture's first part, brushwork: the Gram matrix (upper triangle) of the 40-channel stage of
 /// the crop at the artwork's own scale.
 pub const BRUSHWORK_DIM: usize = 40 * 41 / 2;

@@ -14,6 +14,7 @@ use crate::aspect::{Aspect, Weights};
 use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::index::AspectIndexes;
+use crate::mirror;
 use crate::model::{BRUSHWORK_DIM, ModelId};
 use crate::preprocess;
 use crate::query::QueryKind;
@@ -115,10 +116,15 @@ pub fn nearest(
     let query = &query;
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
+    // Shape also looks up the query's mirror image (crate::mirror): a flipped copy is as close.
+    let mirrored = mirror::mirrored_shape(query.get(Aspect::Shape));
     let mut candidates = BTreeSet::new();
     for aspect in weights.active() {
-        for n in indexes.get(aspect).search(query.get(aspect), per_aspect)? {
-            candidates.insert(n.key as ArtworkId);
+        let lookups: &[&[f32]] = if aspect == Aspect::Shape { &[query.get(aspect), &mirrored] } else { &[query.get(aspect)] };
+        for vector in lookups {
+            for n in indexes.get(aspect).search(vector, per_aspect)? {
+                candidates.insert(n.key as ArtworkId);
+            }
         }
     }
     for x in exclude {
@@ -130,12 +136,11 @@ pub fn nearest(
     let mut hits: Vec<(ArtworkId, f32, HashMap<Aspect, f32>)> = vectors
         .iter()
         .map(|(&id, e)| {
-            let similarity = |a: Aspect| {
-                let distance = match (&picture_brushwork, a) {
-                    (Some(brush), Aspect::Texture) => indexes.metric.distance(brush, &brushwork(e.get(a))),
-                    _ => indexes.metric.distance(query.get(a), e.get(a)),
-                };
-                indexes.metric.similarity(distance)
+            let metric = indexes.metric;
+            let similarity = |a: Aspect| match (&picture_brushwork, a) {
+                (Some(brush), Aspect::Texture) => metric.similarity(metric.distance(brush, &brushwork(e.get(a)))),
+                (_, Aspect::Shape) => mirror::shape_similarity(metric, query.get(a), &mirrored, e.get(a)),
+                _ => metric.similarity(metric.distance(query.get(a), e.get(a))),
             };
             let aspects: HashMap<Aspect, f32> = weights.active().map(|a| (a, similarity(a))).collect();
             let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;

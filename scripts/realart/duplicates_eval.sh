@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Precision and recall of `kindred duplicates` on real art: the real-art corpus (scripts/realart.sh
 # builds it; its images are all different pictures) plus, for 80 of them picked with a fixed seed,
-# two copies each: cropped 6 % a side + scaled to 70 % + JPEG quality 75 on white, and scaled to
-# 70 % as PNG keeping transparency. Every pair within a reported group counts as predicted.
+# three copies each: cropped 6 % a side + scaled to 70 % + JPEG quality 75 on white, scaled to
+# 70 % as PNG keeping transparency, and mirrored left-right + scaled to 70 % as PNG (MIRRORS=0
+# leaves the mirrors out, for the figures before mirrors were detected). Every pair within a
+# reported group counts as predicted.
 #   KINDRED_BIN=target/debug/kindred scripts/realart/duplicates_eval.sh [CORPUS_DIR]
 set -euo pipefail
 corpus=${1:-$HOME/.cache/kindred/realart/full/corpus/images}
@@ -17,6 +19,7 @@ while read -r f; do
   i=$((i + 1)); b=$(basename "${f%.*}")
   convert "$f" -gravity center -crop 88%x88%+0+0 +repage -resize 70% -background white -flatten -quality 75 "$work/copies/$i-$b-jpg.jpg"
   convert "$f" -resize 70% "$work/copies/$i-$b-small.png"
+  [ "${MIRRORS:-1}" = 0 ] || convert "$f" -flop -resize 70% "$work/copies/$i-$b-mirror.png"
 done < "$work/picked.txt"
 "$bin" --library "$work/lib" import "$corpus" "$work/copies" >/dev/null
 start=$(date +%s.%N)
