@@ -19,7 +19,8 @@
 //!   `assets/samples`, with query files that are copies outside the library.
 //! * `library` (not run by default, a few minutes): a catalog of `--library-n` synthetic artworks
 //!   (default 100k) written through `Catalog::writer`, then `Library::search` by artwork id: first
-//!   search (HNSW build + save), reopen (index load), warm latency, and `Catalog::counts` alone.
+//!   search (HNSW build + save), reopen (index load), warm latency, `Catalog::counts` alone, and
+//!   `Library::duplicates` with one artwork in 50 a planted copy of its neighbour.
 //! * `pipeline` (not run by default, about a minute): the import's decode -> batch -> embed pipeline
 //!   rebuilt from the public API without the catalog (read, blake3, decode, prepare in W worker
 //!   threads; `Embedder::new(T)` on the main thread; flush at 8 or when the channel is empty),
@@ -681,9 +682,12 @@ fn library_scale(args: &Args) -> Result<Value> {
     let model = kindred::model::ModelId::current();
     let clusters = (n / 100).max(1);
     let t = Instant::now();
-    let colour = synthetic_vectors(n, COLOUR_DIM, clusters, 11);
+    let mut colour = synthetic_vectors(n, COLOUR_DIM, clusters, 11);
     let texture = synthetic_vectors(n, TEXTURE_DIM, clusters, 12);
-    let shape = synthetic_vectors(n, SHAPE_DIM, clusters, 13);
+    let mut shape = synthetic_vectors(n, SHAPE_DIM, clusters, 13);
+    // Planted copies for `duplicates`: every COPY_EVERY-th artwork is a near-duplicate of the one
+    // before it (its colour and shape, slightly perturbed; its own texture and content hash).
+    let planted = plant_copies(&mut colour, &mut shape);
     let gen_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     {
@@ -744,6 +748,14 @@ fn library_scale(args: &Args) -> Result<Value> {
         "after reopen: first search {reopen_s:.2} s (index {state}); warm search by id over {} queries: p50 {p50:.2} ms, p99 {p99:.2} ms; Catalog::counts now {counts_warm_p50:.2} ms",
         lat.len()
     );
+    let t = Instant::now();
+    let groups = lib.duplicates(None)?;
+    let duplicates_s = t.elapsed().as_secs_f64();
+    let found = groups.iter().filter(|g| g.members.len() == 2 && g.members[0].id.abs_diff(g.members[1].id) == 1).count();
+    println!(
+        "duplicates (index warm): {duplicates_s:.1} s, {} groups; {found} of {planted} planted pairs found as a group of exactly that pair",
+        groups.len()
+    );
     Ok(json!({
         "artworks": n,
         "catalog_mb": round(db_mb, 1),
@@ -755,7 +767,32 @@ fn library_scale(args: &Args) -> Result<Value> {
         "search_by_id_p50_ms": round(p50, 3),
         "search_by_id_p99_ms": round(p99, 3),
         "queries": lat.len(),
+        "duplicates_seconds": round(duplicates_s, 2),
+        "duplicate_groups": groups.len(),
+        "planted_copies": planted,
+        "planted_found": found,
     }))
+}
+
+/// One artwork in this many is a planted near-duplicate of the artwork before it.
+const COPY_EVERY: usize = 50;
+
+/// Makes every [`COPY_EVERY`]-th artwork's colour and shape a perturbed copy of the previous
+/// artwork's (cosine about 0.99, as a re-encoded copy); returns how many were planted.
+fn plant_copies(colour: &mut [Vec<f32>], shape: &mut [Vec<f32>]) -> usize {
+    let mut planted = 0;
+    for i in (COPY_EVERY - 1..colour.len()).step_by(COPY_EVERY) {
+        for (vectors, salt) in [(&mut *colour, 1u64), (&mut *shape, 2)] {
+            let noisy: Vec<f32> = vectors[i - 1]
+                .iter()
+                .enumerate()
+                .map(|(d, x)| x + 0.002 * (((i as u64 * 31 + d as u64 * 17 + salt) % 7) as f32 - 3.0))
+                .collect();
+            vectors[i] = kindred::vectors::normalised(&noisy);
+        }
+        planted += 1;
+    }
+    planted
 }
 
 // ---------------------------------------------------------------------------------------------
