@@ -6,7 +6,9 @@
 
 pub mod aspect;
 pub mod board;
+pub mod calibration;
 pub mod catalog;
+pub mod compose;
 pub mod cli;
 pub mod colour;
 pub mod decode;
@@ -19,10 +21,12 @@ pub mod import;
 pub mod index;
 pub mod library;
 pub mod model;
+pub mod palette;
 pub mod pathtext;
 pub mod preprocess;
 pub mod query;
 pub mod readable;
+pub mod region;
 pub mod runtime;
 pub mod search;
 pub mod vectors;

@@ -674,6 +674,8 @@ mod tests {
                 path: format!("/art/{id}.png").into(),
                 score: 0.5,
                 aspects: HashMap::new(),
+                alike: 0.5,
+                aspects_alike: HashMap::new(),
                 missing: false,
                 copies: Vec::new(),
             })

@@ -57,7 +57,7 @@ impl TrailEntry {
     pub(super) fn item(&self) -> Item {
         let id = match &self.query {
             Query::Artwork(id) => Some(*id),
-            Query::File(_) | Query::Blend(_) => None,
+            Query::File(_) | Query::Blend(_) | Query::Palette(_) | Query::Region { .. } => None,
         };
         Item { id, path: self.path.clone() }
     }
