@@ -58,9 +58,7 @@ impl Calibration {
         let vectors: Vec<[Vec<f32>; COLUMNS]> = sample
             .iter()
             .filter_map(|id| embeddings.get(id))
-            .map(|e| {
-                [e[Aspect::Colour].clone(), e[Aspect::Texture].clone(), brushwork(&e[Aspect::Texture]), e[Aspect::Shape].clone()]
-            })
+            .map(|e| [e[Aspect::Colour].clone(), e[Aspect::Texture].clone(), brushwork(&e[Aspect::Texture]), e[Aspect::Shape].clone()])
             .collect();
         let similarity = |a: &[f32], b: &[f32]| source.metric.similarity(source.metric.distance(a, b));
         let mut pairs = Vec::with_capacity(vectors.len() * vectors.len().saturating_sub(1) / 2);
@@ -99,11 +97,8 @@ impl Calibration {
                 self.weighted.clear();
             }
             let total: f32 = weights.active().map(|a| weights[a]).sum();
-            let scores = self
-                .pairs
-                .iter()
-                .map(|p| weights.active().map(|a| weights[a] * p[column(a, kind)]).sum::<f32>() / total)
-                .collect();
+            let scores =
+                self.pairs.iter().map(|p| weights.active().map(|a| weights[a] * p[column(a, kind)]).sum::<f32>() / total).collect();
             self.weighted.insert(key, ascending(scores));
         }
         share_below(&self.weighted[&key], score)

@@ -44,9 +44,7 @@ impl Composition {
     /// aspect's vector `mean(pulled) − PUSH · mean(pushed)`.
     pub fn query(&self) -> Result<Query> {
         if self.is_empty() {
-            return Err(Error::Usage(
-                "nothing to search with: give an image, a palette, or a source for colour, texture or shape".into(),
-            ));
+            return Err(Error::Usage("nothing to search with: give an image, a palette, or a source for colour, texture or shape".into()));
         }
         let alone = self.whole.len() == 1 && self.away.is_empty() && self.sources.iter().all(|(_, s)| s.is_empty());
         if alone {

@@ -220,7 +220,10 @@ impl Library {
         let metric = self.metric()?;
         let indexes = self.index.ensure(&self.catalog, &self.model, metric)?;
         let kind = QueryKind::of(resolved.features.transparent);
-        let weights = steer::compared_aspects(kind.weights(weights), resolved.aspects)?;
+        // A cut-out's `all` turns colour off; a query with a source for some aspects only (a
+        // palette, `--colour-from`) has chosen its aspects itself.
+        let every_aspect = resolved.aspects.iter().all(|(_, has)| *has);
+        let weights = steer::compared_aspects(if every_aspect { kind.weights(weights) } else { *weights }, resolved.aspects)?;
         let embedding = &resolved.features.embedding;
         let mut hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k)?;
         let source = Source { generation: self.catalog.generation()?, metric };
@@ -303,8 +306,9 @@ impl Library {
         let mut members: Vec<ArtworkId> = images.iter().filter_map(|(_, (_, id))| *id).collect();
         members.sort_unstable();
         members.dedup();
-        let aspects =
-            PerAspect::from_fn(|a| images.iter().any(|(w, (f, _))| w[a] > 0.0 && steer::has_vector(&f.embedding[a])) && steer::has_vector(&embedding[a]));
+        let aspects = PerAspect::from_fn(|a| {
+            images.iter().any(|(w, (f, _))| w[a] > 0.0 && steer::has_vector(&f.embedding[a])) && steer::has_vector(&embedding[a])
+        });
         Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette, transparent }, members, aspects })
     }
 

@@ -28,12 +28,10 @@ impl Region {
     /// Checks the region lies inside a `width` x `height` picture and is large enough.
     pub fn check(&self, width: u32, height: u32) -> Result<()> {
         if self.w < Self::MIN_SIDE || self.h < Self::MIN_SIDE {
-            return Err(Error::Usage(format!(
-                "region {self} is too small: each side needs at least {} pixels",
-                Self::MIN_SIDE
-            )));
+            return Err(Error::Usage(format!("region {self} is too small: each side needs at least {} pixels", Self::MIN_SIDE)));
         }
-        let inside = u64::from(self.x) + u64::from(self.w) <= u64::from(width) && u64::from(self.y) + u64::from(self.h) <= u64::from(height);
+        let inside =
+            u64::from(self.x) + u64::from(self.w) <= u64::from(width) && u64::from(self.y) + u64::from(self.h) <= u64::from(height);
         if !inside {
             return Err(Error::Usage(format!("region {self} reaches outside the image, which is {width}×{height} pixels")));
         }

@@ -37,7 +37,8 @@ pub(super) fn compared_aspects(weights: Weights, available: PerAspect<bool>) -> 
     if compared.active().next().is_some() {
         return Ok(compared);
     }
-    let names = |pick: &dyn Fn(Aspect) -> bool| Aspect::ALL.into_iter().filter(|a| pick(*a)).map(Aspect::name).collect::<Vec<_>>().join(", ");
+    let names =
+        |pick: &dyn Fn(Aspect) -> bool| Aspect::ALL.into_iter().filter(|a| pick(*a)).map(Aspect::name).collect::<Vec<_>>().join(", ");
     Err(Error::Usage(format!(
         "this query has nothing to compare by {} (it has {}); choose one of those aspects",
         names(&|a| weights[a] > 0.0),
@@ -59,8 +60,7 @@ impl Library {
     pub(super) fn region_features(&mut self, image: &Query, region: &Region) -> Result<(ArtworkFeatures, Option<ArtworkId>)> {
         let (path, id) = match image {
             Query::Artwork(id) => {
-                let artwork =
-                    self.catalog.artwork(*id)?.ok_or_else(|| Error::Usage(format!("there is no artwork {id} in the library")))?;
+                let artwork = self.catalog.artwork(*id)?.ok_or_else(|| Error::Usage(format!("there is no artwork {id} in the library")))?;
                 (artwork.path, Some(*id))
             }
             Query::File(path) => {
