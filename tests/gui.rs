@@ -1356,3 +1356,65 @@ fn a_board_is_exported_from_the_app_with_its_contact_sheet_and_nothing_is_overwr
     let sheet = image::open(out.join("Favourites contact sheet.png")).unwrap();
     assert!(sheet.width() > 100 && sheet.height() > 100);
 }
+
+/// The composer (issue 16): an image dropped on an aspect's drop zone becomes that aspect's source
+/// and the results re-rank at once; a palette colour and a "less like" image join the same query;
+/// a click on a swatch of the detail panel's palette searches by that colour.
+#[test]
+fn the_composer_takes_dropped_sources_per_aspect_and_re_ranks() {
+    use kindred::gui::composer::Slot;
+    use kindred::{Aspect, Query};
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    query_artwork(&mut h, &name(&files[0]));
+    click_button(&mut h, "Compose…");
+    h.step();
+    assert!(h.state().composer.open, "Compose… opens the composer");
+
+    let drop_on = |h: &mut Harness<'_, KindredApp>, hint: &str, file: &Path| {
+        let zone = h.get_by_label(hint).rect().center();
+        h.input_mut().events.push(egui::Event::PointerMoved(zone));
+        h.step();
+        drop_file(h, file);
+    };
+    drop_on(&mut h, "drop an image here for its colour", &files[3]);
+    wait_until(&mut h, "the composed query's results", |h| {
+        h.state().trail().last().is_some_and(|e| e.composed) && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    assert_eq!(h.state().composer.members(Slot::Aspect(Aspect::Colour)).count(), 1, "the drop went to colour, not to the query");
+    assert_eq!(h.state().trail().len(), 2, "the composition is one entry on the trail after the first query");
+    let colour_only: Vec<i64> = h.state().hits().unwrap().iter().map(|hit| hit.id).collect();
+    assert!(h.state().hits().unwrap().iter().all(|hit| hit.aspects.len() == 1 && hit.aspects.contains_key(&Aspect::Colour)));
+
+    drop_on(&mut h, "drop an image here for its shape", &files[5]);
+    wait_until(&mut h, "re-ranked by colour and shape", |h| {
+        h.state().hits().is_some_and(|hits| hits.first().is_some_and(|hit| hit.aspects.len() == 2))
+    });
+    assert_eq!(h.state().trail().len(), 2, "a change re-ranks the composed entry in place");
+    let both: Vec<i64> = h.state().hits().unwrap().iter().map(|hit| hit.id).collect();
+    assert_ne!(colour_only, both, "shape changed the ranking");
+    let Query::Blend(parts) = &h.state().trail()[1].query else { panic!("a blend") };
+    assert_eq!(parts.len(), 2);
+
+    drop_on(&mut h, "drop an image here to see less like it", &files[7]);
+    click_button(&mut h, "Add colour");
+    wait_until(&mut h, "the palette and the pushed-away image in the query", |h| {
+        matches!(&h.state().trail()[1].query, Query::Blend(parts) if parts.len() == 4
+            && parts.iter().any(|p| matches!(p.image, Query::Palette(_)))
+            && parts.iter().any(|p| p.weights.colour < 0.0))
+    });
+    wait_results(&mut h);
+
+    // A swatch of the query's palette in the detail panel: search by that colour.
+    h.state_mut().back();
+    wait_results(&mut h);
+    let first_swatch =
+        h.query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("search by colour #"))).next();
+    first_swatch.expect("the query's palette is shown").click();
+    wait_until(&mut h, "palette results", |h| {
+        matches!(h.state().trail().last().map(|e| &e.query), Some(Query::Palette(_)))
+            && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    assert!(h.state().hits().unwrap().iter().all(|hit| hit.aspects.keys().eq([&Aspect::Colour])));
+}

@@ -14,6 +14,7 @@ pub mod app;
 mod banner;
 pub mod board_view;
 mod boards;
+pub mod composer;
 mod detail;
 mod events;
 mod frame;
