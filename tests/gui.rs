@@ -1418,3 +1418,50 @@ fn the_composer_takes_dropped_sources_per_aspect_and_re_ranks() {
     });
     assert!(h.state().hits().unwrap().iter().all(|hit| hit.aspects.keys().eq([&Aspect::Colour])));
 }
+
+/// Region pick (issue 16): a box dragged on the query picture searches by that part of it. The
+/// query is two artworks side by side; a box over the left half is a region query of the query
+/// file, and the library finds the left artwork first.
+#[test]
+fn a_box_dragged_on_the_query_picture_searches_by_that_part() {
+    use image::{RgbImage, imageops};
+    use kindred::Query;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let (left, right) = (&files[2], &files[9]);
+    let half = |p: &Path| imageops::resize(&load_flat(p), 300, 300, imageops::FilterType::Triangle);
+    let mut composite = RgbImage::new(600, 300);
+    imageops::replace(&mut composite, &half(left), 0, 0);
+    imageops::replace(&mut composite, &half(right), 300, 0);
+    let query = tmp.path().join("composite.png");
+    composite.save(&query).unwrap();
+
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| has_button(h, "artwork: "));
+    drop_file(&mut h, &query);
+    wait_results(&mut h);
+    wait_until(&mut h, "the query's thumbnail and size", |h| has_button(h, "query: composite.png"));
+    let tile = h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("query: composite.png"))).rect();
+    // The tile's image square is as wide as the tile; the 2:1 picture fills its middle half.
+    let side = tile.width();
+    let (top, bottom) = (tile.min.y + side * 0.25, tile.min.y + side * 0.75);
+    let from = egui::pos2(tile.min.x + 2.0, top + 2.0);
+    let to = egui::pos2(tile.min.x + side * 0.5 - 1.0, bottom + 20.0); // past the picture: clamped to it
+    drag(&mut h, from, to);
+    wait_until(&mut h, "the region's results", |h| {
+        matches!(h.state().trail().last().map(|e| &e.query), Some(Query::Region { .. }))
+            && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    let Some(Query::Region { image, region }) = h.state().trail().last().map(|e| e.query.clone()) else { unreachable!() };
+    assert_eq!(*image, Query::File(query.clone()), "the region is of the query picture");
+    assert!(region.x < 20 && region.y < 20 && region.y + region.h == 300, "{region:?}");
+    assert!((280..=300).contains(&(region.x + region.w)), "the box ends at the middle: {region:?}");
+    assert_eq!(h.state().trail().len(), 2, "the part is a new step on the trail");
+    let first = &h.state().hits().unwrap()[0];
+    assert_eq!(first.path, *left, "the left artwork comes first");
+
+    // A click (no drag) on the picture is not a region.
+    let centre = egui::pos2(tile.min.x + side * 0.75, tile.min.y + side * 0.5);
+    drag(&mut h, centre, centre + egui::vec2(2.0, 2.0));
+    assert_eq!(h.state().trail().len(), 2, "a tiny box searches nothing new");
+}

@@ -404,16 +404,20 @@ impl KindredApp {
             egui::Panel::bottom("import").show(ui, |ui| import.show(ui, &mut frame));
         }
         let subject = match view {
-            View::Query(query) => Some(match query.selected_hit() {
-                Some(hit) => Subject {
+            View::Query(query) => match query.selected_hit() {
+                Some(hit) => Some(Subject {
                     heading: "Selected",
                     key: ThumbKey::Artwork(hit.id),
                     score: Some(hit.alike),
                     find: Some(TrailEntry::artwork(hit.id, &hit.path)),
                     look: (Source::Results, query.results.selected.unwrap_or(0)),
-                },
-                None => Subject { heading: "Query", key: query.current().key.clone(), score: None, find: None, look: (Source::Query, 0) },
-            }),
+                }),
+                // A palette has no picture to describe.
+                None if matches!(query.current().query, crate::query::Query::Palette(_)) => None,
+                None => {
+                    Some(Subject { heading: "Query", key: query.current().key.clone(), score: None, find: None, look: (Source::Query, 0) })
+                }
+            },
             View::Library => library.nav.selected.and_then(|i| {
                 let a = library.selected()?;
                 Some(Subject {
@@ -464,7 +468,10 @@ impl KindredApp {
             }
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),
-                View::Query(query) => query.show(ui, settings, &mut frame),
+                View::Query(query) => {
+                    let size = detail.pixel_size(&query.current().key, frame.worker);
+                    query.show(ui, settings, size, &mut frame)
+                }
                 View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
             }
         });

@@ -67,6 +67,12 @@ impl DetailPanel {
         }
     }
 
+    /// Pixel size of a picture, once its details arrived (asked for on first need, since the
+    /// panel may be showing another picture).
+    pub(super) fn pixel_size(&mut self, key: &ThumbKey, worker: &WorkerHandle) -> Option<[u32; 2]> {
+        self.details_of(key, worker)?.size
+    }
+
     /// Width and height of the large preview's texture, once decoded.
     pub(super) fn preview_size(&self) -> Option<[usize; 2]> {
         self.preview.as_ref()?.2.as_ref().map(|t| t.size())

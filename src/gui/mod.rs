@@ -27,6 +27,7 @@ pub mod lightbox;
 mod loader;
 mod query_view;
 pub mod ranked;
+mod region_pick;
 pub mod results;
 mod settings;
 pub mod state;
