@@ -760,6 +760,9 @@ fn library_scale(args: &Args) -> Result<Value> {
     }))
 }
 
+/// The `i`-th query of one kind.
+type MakeQuery<'a> = Box<dyn Fn(usize) -> Query + 'a>;
+
 /// Warm latency of each steered query kind (issue 16) on the scale library: p50 / p99 over 50
 /// queries each, and the calibration's build time (the first search after a change pays it).
 fn steered_latency(lib: &mut Library, n: usize) -> Result<Value> {
@@ -773,7 +776,7 @@ fn steered_latency(lib: &mut Library, n: usize) -> Result<Value> {
     println!("calibration: {} pairs sampled in {calibration_ms:.0} ms", calibration.pairs());
     let ids = |i: usize, k: usize| (1 + (i * 7919 + k * 104_729) % n) as i64;
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/animals-tiger.png");
-    let kinds: Vec<(&str, Box<dyn Fn(usize) -> Query>)> = vec![
+    let kinds: Vec<(&str, MakeQuery<'_>)> = vec![
         ("artwork", Box::new(|i| Query::Artwork(ids(i, 0)))),
         (
             "palette",

@@ -65,7 +65,7 @@ pub enum Command {
         queries: Vec<QueryArg>,
         /// How the query is composed and steered.
         #[command(flatten)]
-        steering: steer::Steering,
+        steering: Box<steer::Steering>,
         /// How many results, and by which aspects.
         #[command(flatten)]
         ranking: Ranking,

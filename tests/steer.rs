@@ -133,8 +133,7 @@ fn a_palette_finds_the_artworks_of_its_colours_first() {
 fn a_region_finds_the_artwork_of_that_part_first() {
     let tmp = tempfile::tempdir().unwrap();
     let (lib, files) = sample_library(tmp.path(), 30);
-    let mut checked = 0;
-    for (left, right) in [(&files[2], &files[17]), (&files[9], &files[25]), (&files[21], &files[5])] {
+    for (checked, (left, right)) in [(&files[2], &files[17]), (&files[9], &files[25]), (&files[21], &files[5])].into_iter().enumerate() {
         // Two artworks side by side, each squeezed into a 300 x 300 half.
         let half = |p: &Path| imageops::resize(&load_flat(p), 300, 300, imageops::FilterType::Triangle);
         let mut composite = RgbImage::new(600, 300);
@@ -148,7 +147,6 @@ fn a_region_finds_the_artwork_of_that_part_first() {
             let names = file_names(&results[0]);
             assert_eq!(names[0], expected.file_name().unwrap().to_string_lossy(), "region {region} of {}", query.display());
         }
-        checked += 1;
     }
 
     // Regions that cannot be searched say why.
