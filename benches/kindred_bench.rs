@@ -756,7 +756,9 @@ fn library_scale(args: &Args) -> Result<Value> {
         "duplicates (index warm): {duplicates_s:.1} s, {} groups; {found} of {planted} planted pairs found as a group of exactly that pair",
         groups.len()
     );
+    let kinds = steered_latency(&mut lib, n)?;
     Ok(json!({
+        "steered_query_ms": kinds,
         "artworks": n,
         "catalog_mb": round(db_mb, 1),
         "catalog_write_seconds": round(insert_s, 2),
@@ -793,6 +795,78 @@ fn plant_copies(colour: &mut [Vec<f32>], shape: &mut [Vec<f32>]) -> usize {
         planted += 1;
     }
     planted
+}
+
+/// The `i`-th query of one kind.
+type MakeQuery<'a> = Box<dyn Fn(usize) -> Query + 'a>;
+
+/// Warm latency of each steered query kind (issue 16) on the scale library: p50 / p99 over 50
+/// queries each, and the calibration's build time (the first search after a change pays it).
+fn steered_latency(lib: &mut Library, n: usize) -> Result<Value> {
+    use kindred::calibration::{Calibration, Source};
+    use kindred::compose::Composition;
+    use kindred::region::Region;
+    let source = Source { generation: lib.catalog().generation()?, metric: lib.metric()? };
+    let t = Instant::now();
+    let calibration = Calibration::build(lib.catalog(), lib.model(), source)?;
+    let calibration_ms = ms(t.elapsed());
+    println!("calibration: {} pairs sampled in {calibration_ms:.0} ms", calibration.pairs());
+    let ids = |i: usize, k: usize| (1 + (i * 7919 + k * 104_729) % n) as i64;
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/animals-tiger.png");
+    let kinds: Vec<(&str, MakeQuery<'_>)> = vec![
+        ("artwork", Box::new(|i| Query::Artwork(ids(i, 0)))),
+        (
+            "palette",
+            Box::new(|i| Query::Palette(kindred::palette::parse(&format!("#{:06x}:0.6,#fbbf24", i * 2_654_435 % 0xFF_FFFF)).unwrap())),
+        ),
+        (
+            "per-aspect sources (colour of A, texture of B, shape of C)",
+            Box::new(move |i| {
+                let mut c = Composition::default();
+                c.sources.colour.push(Query::Artwork(ids(i, 0)));
+                c.sources.texture.push(Query::Artwork(ids(i, 1)));
+                c.sources.shape.push(Query::Artwork(ids(i, 2)));
+                c.query().unwrap()
+            }),
+        ),
+        (
+            "mix of 3",
+            Box::new(move |i| {
+                Composition { whole: (0..3).map(|k| Query::Artwork(ids(i, k))).collect(), ..Default::default() }.query().unwrap()
+            }),
+        ),
+        (
+            "push away (A, not B, not colour C)",
+            Box::new(move |i| {
+                let away = vec![(Query::Artwork(ids(i, 1)), None), (Query::Artwork(ids(i, 2)), Some(Aspect::Colour))];
+                Composition { whole: vec![Query::Artwork(ids(i, 0))], away, ..Default::default() }.query().unwrap()
+            }),
+        ),
+        (
+            "region of a file (model inference)",
+            Box::new(move |i| {
+                let region = Region { x: (i % 8) as u32 * 20, y: 0, w: 400, h: 400 };
+                Query::Region { image: Box::new(Query::File(sample.clone())), region }
+            }),
+        ),
+    ];
+    let mut out = Map::new();
+    for (name, make) in &kinds {
+        lib.search(&make(999), &Weights::ALL, K)?; // warm: model loaded, calibration built
+        let mut lat = Vec::new();
+        for i in 0..50 {
+            let query = make(i);
+            let t = Instant::now();
+            let r = lib.search(&query, &Weights::ALL, K)?;
+            lat.push(ms(t.elapsed()));
+            assert_eq!(r.hits.len(), K, "{name}");
+        }
+        let (p50, p99) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.99));
+        println!("{name}: p50 {p50:.2} ms, p99 {p99:.2} ms");
+        out.insert(name.to_string(), json!({ "p50": round(p50, 3), "p99": round(p99, 3) }));
+    }
+    out.insert("calibration_build".into(), json!(round(calibration_ms, 1)));
+    Ok(Value::Object(out))
 }
 
 // ---------------------------------------------------------------------------------------------

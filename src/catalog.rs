@@ -514,6 +514,17 @@ impl Catalog {
         Ok(out)
     }
 
+    /// Ids of every artwork with status ok and current-model vectors, in id order (sampling for
+    /// score calibration).
+    pub fn embedded_ids(&self, model: &ModelId) -> Result<Vec<ArtworkId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.artwork_id FROM embeddings e JOIN artworks a ON a.id = e.artwork_id
+             WHERE a.status = 0 AND e.model = ?1 ORDER BY e.artwork_id",
+        )?;
+        let ids = stmt.query_map([model.as_str()], |r| r.get(0))?;
+        ids.map(|r| Ok(r?)).collect()
+    }
+
     /// Calls `f` for every artwork with status ok and current-model vectors (index rebuilds).
     pub fn for_each_embedding(&self, model: &ModelId, mut f: impl FnMut(ArtworkId, Embedding) -> Result<()>) -> Result<()> {
         let mut stmt = self.conn.prepare(&format!(

@@ -55,11 +55,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find the artworks most like each query image (a file, or `id:N` for a library artwork).
+    /// Find the artworks most like each query image (a file, or `id:N` for a library artwork),
+    /// or like a composed query: the colour of one image, the texture of another, a palette, less
+    /// like a third. Scores read "more alike than this share of the library's pairs".
     Search {
-        /// Query images: files, or `id:N` for a library artwork.
-        #[arg(required = true, value_parser = QueryParser)]
+        /// Query images: files, or `id:N` for a library artwork. Each is answered on its own
+        /// unless `--mix`, `--*-from` or `--palette` compose them into one query.
+        #[arg(required_unless_present_any = ["colour_from", "texture_from", "shape_from", "palette"], value_parser = QueryParser)]
         queries: Vec<QueryArg>,
+        /// How the query is composed and steered.
+        #[command(flatten)]
+        steering: Box<steer::Steering>,
         /// How many results, and by which aspects.
         #[command(flatten)]
         ranking: Ranking,
@@ -93,6 +99,7 @@ pub enum Command {
 }
 
 mod board;
+mod steer;
 
 /// How results are ranked and how many are shown (`search`, `board similar`).
 #[derive(Args, Debug)]
@@ -211,7 +218,10 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     }
     let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
-        Command::Search { queries, ranking, json } => search(&mut library, queries, ranking.top, ranking.weights(), *json),
+        Command::Search { queries, steering, ranking, json } => match steering.queries(queries) {
+            Ok(queries) => search(&mut library, &queries, ranking.top, ranking.weights(), *json),
+            Err(e) => Err(e.into()),
+        },
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Info { json } => info(&mut library, *json),
         Command::Board { action } => board::run(&mut library, action),
@@ -290,7 +300,10 @@ struct JsonHit {
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path_bytes: Option<Vec<u8>>,
+    /// Calibrated: the share of the library's pairs less alike ([`crate::calibration`]).
     score: f32,
+    /// The raw weighted similarity (cosine under the default metric).
+    cosine: f32,
     id: i64,
 }
 
@@ -388,15 +401,22 @@ fn duplicates(library: &mut Library, threshold: Option<f32>, json: bool) -> Resu
 /// Hits as `search --json` prints them.
 fn json_hits(hits: &[crate::search::Hit]) -> Vec<JsonHit> {
     hits.iter()
-        .map(|h| JsonHit { path: h.path.to_string_lossy().into_owned(), path_bytes: bytes_if_not_utf8(&h.path), score: h.score, id: h.id })
+        .map(|h| JsonHit {
+            path: h.path.to_string_lossy().into_owned(),
+            path_bytes: bytes_if_not_utf8(&h.path),
+            score: h.alike,
+            cosine: h.score,
+            id: h.id,
+        })
         .collect()
 }
 
-/// Hits as `search` prints them: rank, score, path.
+/// Hits as `search` prints them: rank, calibrated score, raw similarity, path.
 fn print_hits(hits: &[crate::search::Hit]) {
     for (rank, h) in hits.iter().enumerate() {
         let missing = if h.missing { "  (missing)" } else { "" };
-        println!("  {:>2}. {:.3}  {}{missing}", rank + 1, h.score, printable_path(&h.path));
+        let alike = crate::readable::alike(h.alike);
+        println!("  {:>2}. {alike:>12}  cos {:.3}  {}{missing}", rank + 1, h.score, printable_path(&h.path));
     }
 }
 

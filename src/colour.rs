@@ -88,6 +88,14 @@ fn histogram(samples: &[([f32; 3], f32)]) -> Vec<f32> {
     rooted.iter().map(|v| v / norm.max(f32::MIN_POSITIVE)).collect()
 }
 
+/// The colour vector of a palette: its swatches, each counting its share, binned by the same
+/// histogram as an artwork's pixels, so a palette is compared with artworks as an image made of
+/// exactly those colours in those proportions would be.
+pub fn palette_histogram(swatches: &[Swatch]) -> Vec<f32> {
+    let samples: Vec<([f32; 3], f32)> = swatches.iter().map(|s| (srgb_to_lab(s.rgb), s.weight.max(0.0))).collect();
+    histogram(&samples)
+}
+
 /// One palette for several artworks (a board): their swatches, each artwork counting equally,
 /// clustered again into at most [`PALETTE_SIZE`] colours, heaviest first.
 pub fn merged_palette(palettes: &[Vec<Swatch>]) -> Vec<Swatch> {
@@ -234,6 +242,18 @@ mod tests {
         assert!((norm - 1.0).abs() < 1e-4);
         assert!(cosine(&red.histogram, &red2.histogram) > 0.8);
         assert!(cosine(&red.histogram, &blue.histogram) < 0.2);
+    }
+
+    #[test]
+    fn a_palette_vector_is_the_histogram_of_an_image_of_its_colours() {
+        let mut px = solid([250, 250, 0], 300);
+        px.extend(solid([0, 0, 120], 100));
+        let image = features(&px).histogram;
+        let swatches = [Swatch { rgb: [250, 250, 0], weight: 0.75 }, Swatch { rgb: [0, 0, 120], weight: 0.25 }];
+        let palette = palette_histogram(&swatches);
+        assert!(cosine(&image, &palette) > 0.999, "{}", cosine(&image, &palette));
+        let other = palette_histogram(&[Swatch { rgb: [200, 30, 30], weight: 1.0 }]);
+        assert!(cosine(&other, &image) < 0.2);
     }
 
     #[test]

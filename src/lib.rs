@@ -6,9 +6,11 @@
 
 pub mod aspect;
 pub mod board;
+pub mod calibration;
 pub mod catalog;
 pub mod cli;
 pub mod colour;
+pub mod compose;
 pub mod decode;
 pub mod duplicates;
 pub mod embed;
@@ -20,10 +22,12 @@ pub mod index;
 pub mod library;
 pub mod mirror;
 pub mod model;
+pub mod palette;
 pub mod pathtext;
 pub mod preprocess;
 pub mod query;
 pub mod readable;
+pub mod region;
 pub mod runtime;
 pub mod search;
 pub mod vectors;

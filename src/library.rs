@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use crate::aspect::{PerAspect, Weights};
+use crate::calibration::{Calibration, Source};
 use crate::catalog::{Artwork, ArtworkId, Catalog, Counts, OpenMode, Status};
 use crate::duplicates;
 use crate::embed::LazyEmbedder;
@@ -24,6 +25,7 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
 mod boards;
+mod steer;
 
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";
@@ -57,6 +59,9 @@ pub struct QueryFeatures {
     pub features: ArtworkFeatures,
     /// Library artworks the query is made of, excluded from its results.
     pub members: Vec<ArtworkId>,
+    /// Aspects the query has something to compare by (a palette has colour only; a blend the
+    /// aspects some image pulls towards): the others are off in the search.
+    pub aspects: PerAspect<bool>,
 }
 
 /// Everything `kindred info` reports.
@@ -108,6 +113,8 @@ pub struct Library {
     /// Features of the last query file, keyed by (path, size, mtime): re-ranking the same query
     /// (another aspect, a weight slider) neither decodes nor runs the model again.
     last_query: Option<(PathBuf, u64, i64, ArtworkFeatures)>,
+    /// The library's distribution of similarities scores are calibrated by, rebuilt on change.
+    calibration: Option<Calibration>,
 }
 
 impl Library {
@@ -154,6 +161,7 @@ impl Library {
             warned_exposed: false,
             read_only,
             last_query: None,
+            calibration: None,
         })
     }
 
@@ -212,9 +220,18 @@ impl Library {
         let metric = self.metric()?;
         let indexes = self.index.ensure(&self.catalog, &self.model, metric)?;
         let kind = QueryKind::of(resolved.features.transparent);
-        let weights = kind.weights(weights);
+        // A cut-out's `all` turns colour off; a query with a source for some aspects only (a
+        // palette, `--colour-from`) has chosen its aspects itself.
+        let every_aspect = resolved.aspects.iter().all(|(_, has)| *has);
+        let weights = steer::compared_aspects(if every_aspect { kind.weights(weights) } else { *weights }, resolved.aspects)?;
         let embedding = &resolved.features.embedding;
-        let hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k)?;
+        let mut hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k)?;
+        let source = Source { generation: self.catalog.generation()?, metric };
+        let calibration = match &mut self.calibration {
+            Some(c) if c.source() == source => c,
+            stale => stale.insert(Calibration::build(&self.catalog, &self.model, source)?),
+        };
+        steer::calibrate(&mut hits, calibration, &weights, kind);
         let query_id = match query {
             Query::Blend(_) => None,
             _ => resolved.members.first().copied(),
@@ -270,7 +287,8 @@ impl Library {
         query.validate()?;
         let Query::Blend(parts) = query else {
             let (features, id) = self.image_features(query)?;
-            return Ok(QueryFeatures { features, members: id.into_iter().collect() });
+            let aspects = PerAspect::from_fn(|a| steer::has_vector(&features.embedding[a]));
+            return Ok(QueryFeatures { features, members: id.into_iter().collect(), aspects });
         };
         let mut images = Vec::with_capacity(parts.len());
         for part in parts {
@@ -288,7 +306,10 @@ impl Library {
         let mut members: Vec<ArtworkId> = images.iter().filter_map(|(_, (_, id))| *id).collect();
         members.sort_unstable();
         members.dedup();
-        Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette, transparent }, members })
+        let aspects = PerAspect::from_fn(|a| {
+            images.iter().any(|(w, (f, _))| w[a] > 0.0 && steer::has_vector(&f.embedding[a])) && steer::has_vector(&embedding[a])
+        });
+        Ok(QueryFeatures { features: ArtworkFeatures { embedding, palette, transparent }, members, aspects })
     }
 
     /// Features of one image, and its artwork id when it is in the library. A file in the library
@@ -336,6 +357,8 @@ impl Library {
                 self.last_query = Some((abs, size, mtime_ns, features.clone()));
                 Ok((features, in_library))
             }
+            Query::Palette(swatches) => Ok((steer::palette_features(swatches), None)),
+            Query::Region { image, region } => self.region_features(image, region),
             Query::Blend(_) => Err(Error::Usage("blended queries do not nest".into())),
         }
     }

@@ -1,13 +1,16 @@
 //! What a search starts from: one image (an artwork of the library or any image file), or several
 //! images blended into one query. Boards ("more like this board"), mixes ("the colour of this one,
 //! the shape of that one"), "more like these" and pushing an image away are all blends, so they
-//! share one definition and one path through the library.
+//! share one definition and one path through the library. A palette and a region of an image
+//! are images of their own kind: alone or as members of a blend.
 
 use std::path::PathBuf;
 
 use crate::aspect::{Aspect, PerAspect, Weights};
 use crate::catalog::ArtworkId;
+use crate::colour::Swatch;
 use crate::error::{Error, Result};
+use crate::region::Region;
 
 /// What to search with.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +19,16 @@ pub enum Query {
     Artwork(ArtworkId),
     /// An image file, in the library or not.
     File(PathBuf),
+    /// Colours and their shares ([`crate::palette::parse`]): searches colour alone, with the
+    /// histogram of an image made of exactly these colours.
+    Palette(Vec<Swatch>),
+    /// A part of an image ([`Query::Artwork`] or [`Query::File`]); only the crop is embedded.
+    Region {
+        /// The whole image.
+        image: Box<Query>,
+        /// The part of it, in pixels of the oriented picture.
+        region: Region,
+    },
     /// Several images as one query; every member in the library is excluded from the results.
     Blend(Vec<BlendPart>),
 }
@@ -23,7 +36,7 @@ pub enum Query {
 /// One image of a [`Query::Blend`] and how much it counts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlendPart {
-    /// The image: [`Query::Artwork`] or [`Query::File`] (blends do not nest).
+    /// The image: any query but a blend (blends do not nest).
     pub image: Query,
     /// How much the image counts in each aspect's blended vector; zero leaves the aspect to the
     /// other images, a negative weight pushes results away from this image.
@@ -46,12 +59,25 @@ impl Query {
     /// Checks that a blend has a member, no nested blend, and finite weights that pull towards
     /// something in at least one aspect.
     pub fn validate(&self) -> Result<()> {
-        let Query::Blend(parts) = self else { return Ok(()) };
+        let parts = match self {
+            Query::Blend(parts) => parts,
+            Query::Palette(swatches) => return validate_palette(swatches),
+            Query::Region { image, .. } => {
+                return match **image {
+                    Query::Artwork(_) | Query::File(_) => Ok(()),
+                    _ => Err(Error::Usage("a region is taken of one image: a file or a library artwork".into())),
+                };
+            }
+            Query::Artwork(_) | Query::File(_) => return Ok(()),
+        };
         if parts.is_empty() {
             return Err(Error::Usage("a blended query needs at least one image".into()));
         }
         if parts.iter().any(|p| matches!(p.image, Query::Blend(_))) {
             return Err(Error::Usage("blended queries do not nest".into()));
+        }
+        for part in parts {
+            part.image.validate()?;
         }
         if parts.iter().any(|p| p.weights.iter().any(|(_, w)| !w.is_finite())) {
             return Err(Error::Usage("blend weights must be finite".into()));
@@ -63,11 +89,22 @@ impl Query {
     }
 }
 
+/// A palette needs a colour, each with a finite positive share.
+fn validate_palette(swatches: &[Swatch]) -> Result<()> {
+    if swatches.is_empty() {
+        return Err(Error::Usage("a palette query needs at least one colour".into()));
+    }
+    if swatches.iter().any(|s| !(s.weight.is_finite() && s.weight > 0.0)) {
+        return Err(Error::Usage("every colour of a palette needs a positive share".into()));
+    }
+    Ok(())
+}
+
 /// What kind of picture a query is. The default `all` weighs the aspects by it, because what two
 /// works by one hand share differs (BENCHMARKS.md, "Real art"): full pictures share colour and
 /// brushwork; cut-outs (icons, sprites, stickers: artwork on a transparent background) of one set
 /// come in every colour and share how they are drawn and rendered instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QueryKind {
     /// A full picture: photo, painting, screenshot, card.
@@ -128,6 +165,15 @@ mod tests {
         assert!(away_only.validate().is_err());
         assert!(Query::like_all([Query::Artwork(1), Query::Artwork(2)]).validate().is_ok());
         assert!(Query::Artwork(3).validate().is_ok());
+        assert!(Query::Palette(vec![]).validate().is_err());
+        let red = Swatch { rgb: [200, 0, 0], weight: 1.0 };
+        assert!(Query::Palette(vec![red]).validate().is_ok());
+        assert!(Query::Palette(vec![Swatch { weight: 0.0, ..red }]).validate().is_err());
+        let region = Region { x: 0, y: 0, w: 20, h: 20 };
+        assert!(Query::Region { image: Box::new(Query::Artwork(1)), region }.validate().is_ok());
+        assert!(Query::Region { image: Box::new(Query::Palette(vec![red])), region }.validate().is_err());
+        let in_blend = Query::like_all([Query::Artwork(1), Query::Palette(vec![])]);
+        assert!(in_blend.validate().is_err(), "members are validated");
     }
 
     #[test]

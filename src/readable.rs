@@ -39,9 +39,30 @@ pub fn date(secs: i64) -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// A calibrated score ([`crate::calibration`]) as "93% alike": more alike than 93 % of the
+/// library's pairs. Above 99 % a decimal tells the best matches apart; the share is rounded down,
+/// so only a score no pair beats reads 100 %.
+pub fn alike(share: f32) -> String {
+    let share = if share.is_nan() { 0.0 } else { f64::from(share.clamp(0.0, 1.0)) };
+    if (0.99..1.0).contains(&share) {
+        format!("{:.1}% alike", (share * 1000.0).floor() / 10.0)
+    } else {
+        format!("{:.0}% alike", (share * 100.0).floor())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calibrated_scores_read_as_percentages() {
+        assert_eq!(alike(0.934), "93% alike");
+        assert_eq!(alike(0.99961), "99.9% alike");
+        assert_eq!(alike(1.0), "100% alike");
+        assert_eq!(alike(0.0), "0% alike");
+        assert_eq!(alike(f32::NAN), "0% alike");
+    }
 
     #[test]
     fn sizes_and_dates_read_as_an_artist_would() {

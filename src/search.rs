@@ -18,6 +18,7 @@ use crate::mirror;
 use crate::model::{BRUSHWORK_DIM, ModelId};
 use crate::preprocess;
 use crate::query::QueryKind;
+use crate::region::Region;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
 /// One result.
@@ -32,6 +33,11 @@ pub struct Hit {
     pub score: f32,
     /// Similarity per aspect (only active aspects are present).
     pub aspects: HashMap<Aspect, f32>,
+    /// `score` calibrated: the share of the library's pairs of artworks less alike under the same
+    /// weights, 0 to 1 ([`crate::calibration`]); 0.9 reads "more alike than 90 % of pairs".
+    pub alike: f32,
+    /// Each aspect's similarity calibrated the same way.
+    pub aspects_alike: HashMap<Aspect, f32>,
     /// The file is no longer at its path (re-import to re-scan).
     pub missing: bool,
     /// Lower-ranked copies of the same picture folded into this hit
@@ -57,7 +63,15 @@ pub fn file_features(path: &Path, embedder: &mut Embedder) -> Result<ArtworkFeat
 
 /// Computes the features of the image file `path` whose content is `bytes` with the model.
 pub fn features_of(path: &Path, bytes: &[u8], embedder: &mut Embedder) -> Result<ArtworkFeatures> {
-    let decoded = preprocess::decode_for_prepare(bytes).map_err(|e| Error::decode(path, e))?;
+    features_of_part(path, bytes, None, embedder)
+}
+
+/// Like [`features_of`], of `region` of the picture only (the whole picture without one).
+pub fn features_of_part(path: &Path, bytes: &[u8], region: Option<&Region>, embedder: &mut Embedder) -> Result<ArtworkFeatures> {
+    let mut decoded = preprocess::decode_for_prepare(bytes).map_err(|e| Error::decode(path, e))?;
+    if let Some(region) = region {
+        decoded = region.crop(decoded)?;
+    }
     let prepared = preprocess::prepare(decoded, false);
     let cnn = embedder.embed(&[&prepared.tensor])?.pop().ok_or_else(|| Error::Model("the model returned no vectors".into()))?;
     Ok(ArtworkFeatures {
@@ -153,7 +167,9 @@ pub fn nearest(
         .map(|(id, score, aspects)| {
             let path = catalog.artwork(id)?.map(|a| a.path).unwrap_or_default();
             let missing = !path.exists();
-            Ok(Hit { id, path, score, aspects, missing, copies: Vec::new() })
+            // Calibrated by the library, which holds the distribution ([`crate::calibration`]).
+            let (alike, aspects_alike) = (score, HashMap::new());
+            Ok(Hit { id, path, score, aspects, alike, aspects_alike, missing, copies: Vec::new() })
         })
         .collect()
 }

@@ -1356,3 +1356,112 @@ fn a_board_is_exported_from_the_app_with_its_contact_sheet_and_nothing_is_overwr
     let sheet = image::open(out.join("Favourites contact sheet.png")).unwrap();
     assert!(sheet.width() > 100 && sheet.height() > 100);
 }
+
+/// The composer (issue 16): an image dropped on an aspect's drop zone becomes that aspect's source
+/// and the results re-rank at once; a palette colour and a "less like" image join the same query;
+/// a click on a swatch of the detail panel's palette searches by that colour.
+#[test]
+fn the_composer_takes_dropped_sources_per_aspect_and_re_ranks() {
+    use kindred::gui::composer::Slot;
+    use kindred::{Aspect, Query};
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    query_artwork(&mut h, &name(&files[0]));
+    click_button(&mut h, "Compose…");
+    h.step();
+    assert!(h.state().composer.open, "Compose… opens the composer");
+
+    let drop_on = |h: &mut Harness<'_, KindredApp>, hint: &str, file: &Path| {
+        let zone = h.get_by_label(hint).rect().center();
+        h.input_mut().events.push(egui::Event::PointerMoved(zone));
+        h.step();
+        drop_file(h, file);
+    };
+    drop_on(&mut h, "drop an image here for its colour", &files[3]);
+    wait_until(&mut h, "the composed query's results", |h| {
+        h.state().trail().last().is_some_and(|e| e.composed) && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    assert_eq!(h.state().composer.members(Slot::Aspect(Aspect::Colour)).count(), 1, "the drop went to colour, not to the query");
+    assert_eq!(h.state().trail().len(), 2, "the composition is one entry on the trail after the first query");
+    let colour_only: Vec<i64> = h.state().hits().unwrap().iter().map(|hit| hit.id).collect();
+    assert!(h.state().hits().unwrap().iter().all(|hit| hit.aspects.len() == 1 && hit.aspects.contains_key(&Aspect::Colour)));
+
+    drop_on(&mut h, "drop an image here for its shape", &files[5]);
+    wait_until(&mut h, "re-ranked by colour and shape", |h| {
+        h.state().hits().is_some_and(|hits| hits.first().is_some_and(|hit| hit.aspects.len() == 2))
+    });
+    assert_eq!(h.state().trail().len(), 2, "a change re-ranks the composed entry in place");
+    let both: Vec<i64> = h.state().hits().unwrap().iter().map(|hit| hit.id).collect();
+    assert_ne!(colour_only, both, "shape changed the ranking");
+    let Query::Blend(parts) = &h.state().trail()[1].query else { panic!("a blend") };
+    assert_eq!(parts.len(), 2);
+
+    drop_on(&mut h, "drop an image here to see less like it", &files[7]);
+    click_button(&mut h, "Add colour");
+    wait_until(&mut h, "the palette and the pushed-away image in the query", |h| {
+        matches!(&h.state().trail()[1].query, Query::Blend(parts) if parts.len() == 4
+            && parts.iter().any(|p| matches!(p.image, Query::Palette(_)))
+            && parts.iter().any(|p| p.weights.colour < 0.0))
+    });
+    wait_results(&mut h);
+
+    // A swatch of the query's palette in the detail panel: search by that colour.
+    h.state_mut().back();
+    wait_results(&mut h);
+    let first_swatch =
+        h.query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("search by colour #"))).next();
+    first_swatch.expect("the query's palette is shown").click();
+    wait_until(&mut h, "palette results", |h| {
+        matches!(h.state().trail().last().map(|e| &e.query), Some(Query::Palette(_)))
+            && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    assert!(h.state().hits().unwrap().iter().all(|hit| hit.aspects.keys().eq([&Aspect::Colour])));
+}
+
+/// Region pick (issue 16): a box dragged on the query picture searches by that part of it. The
+/// query is two artworks side by side; a box over the left half is a region query of the query
+/// file, and the library finds the left artwork first.
+#[test]
+fn a_box_dragged_on_the_query_picture_searches_by_that_part() {
+    use image::{RgbImage, imageops};
+    use kindred::Query;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let (left, right) = (&files[2], &files[9]);
+    let half = |p: &Path| imageops::resize(&load_flat(p), 300, 300, imageops::FilterType::Triangle);
+    let mut composite = RgbImage::new(600, 300);
+    imageops::replace(&mut composite, &half(left), 0, 0);
+    imageops::replace(&mut composite, &half(right), 300, 0);
+    let query = tmp.path().join("composite.png");
+    composite.save(&query).unwrap();
+
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| has_button(h, "artwork: "));
+    drop_file(&mut h, &query);
+    wait_results(&mut h);
+    wait_until(&mut h, "the query's thumbnail and size", |h| has_button(h, "query: composite.png"));
+    let tile = h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("query: composite.png"))).rect();
+    // The tile's image square is as wide as the tile; the 2:1 picture fills its middle half.
+    let side = tile.width();
+    let (top, bottom) = (tile.min.y + side * 0.25, tile.min.y + side * 0.75);
+    let from = egui::pos2(tile.min.x + 2.0, top + 2.0);
+    let to = egui::pos2(tile.min.x + side * 0.5 - 1.0, bottom + 20.0); // past the picture: clamped to it
+    drag(&mut h, from, to);
+    wait_until(&mut h, "the region's results", |h| {
+        matches!(h.state().trail().last().map(|e| &e.query), Some(Query::Region { .. }))
+            && h.state().hits().is_some_and(|hits| !hits.is_empty())
+    });
+    let Some(Query::Region { image, region }) = h.state().trail().last().map(|e| e.query.clone()) else { unreachable!() };
+    assert_eq!(*image, Query::File(query.clone()), "the region is of the query picture");
+    assert!(region.x < 20 && region.y < 20 && region.y + region.h == 300, "{region:?}");
+    assert!((280..=300).contains(&(region.x + region.w)), "the box ends at the middle: {region:?}");
+    assert_eq!(h.state().trail().len(), 2, "the part is a new step on the trail");
+    let first = &h.state().hits().unwrap()[0];
+    assert_eq!(first.path, *left, "the left artwork comes first");
+
+    // A click (no drag) on the picture is not a region.
+    let centre = egui::pos2(tile.min.x + side * 0.75, tile.min.y + side * 0.5);
+    drag(&mut h, centre, centre + egui::vec2(2.0, 2.0));
+    assert_eq!(h.state().trail().len(), 2, "a tiny box searches nothing new");
+}

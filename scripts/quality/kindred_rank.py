@@ -80,7 +80,8 @@ def search_mode(kbin, lib, corpus, queries, mode, k, scores=None):
                 hits.append(rel)
             rankings[q] = hits
             if scores is not None:
-                scores[q] = [float(h["score"]) for h in item["results"]]
+                # Raw similarity (`score` is calibrated per weighting: not a sum across aspects).
+                scores[q] = [float(h.get("cosine", h["score"])) for h in item["results"]]
     return rankings
 
 

@@ -38,6 +38,10 @@ pub enum Action {
     SetAspect(AspectMode),
     /// The weight sliders (which edit the settings directly) moved: re-rank.
     WeightsChanged,
+    /// The composer changed: search with its composition (re-ranking a composed query in place).
+    Compose,
+    /// Opens the composer.
+    OpenComposer,
     /// Asks for more results of the current query, keeping the place and the selection.
     ShowMore,
     /// Moves the keyboard selection in the grid shown.
@@ -263,6 +267,21 @@ impl KindredApp {
                 }
                 self.run_search();
             }
+            Action::Compose => {
+                let Some(entry) = self.composer.entry() else { return };
+                self.lightbox = None;
+                match &mut self.view {
+                    View::Query(q) if q.current().composed => {
+                        if let Some(last) = q.trail.last_mut() {
+                            *last = entry;
+                        }
+                    }
+                    View::Query(q) => q.trail.push(entry),
+                    View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                }
+                self.run_search();
+            }
+            Action::OpenComposer => self.composer.open = true,
             Action::Back => {
                 if let View::Query(q) = &mut self.view {
                     self.forward.extend(q.trail.pop());
@@ -674,6 +693,8 @@ mod tests {
                 path: format!("/art/{id}.png").into(),
                 score: 0.5,
                 aspects: HashMap::new(),
+                alike: 0.5,
+                aspects_alike: HashMap::new(),
                 missing: false,
                 copies: Vec::new(),
             })

@@ -13,6 +13,7 @@ use crate::search::Hit;
 
 use super::action::{Action, Copied};
 use super::boards::BoardsPanel;
+use super::composer::{Composer, Member};
 use super::detail::{DetailPanel, Subject};
 use super::frame::Frame;
 use super::import::ImportPanel;
@@ -73,6 +74,8 @@ pub struct KindredApp {
     pub(super) compact: bool,
     /// The window's size before the compact mode, to go back to.
     pub(super) size_before_compact: Option<egui::Vec2>,
+    /// The composer: a query from several images, a palette, "less like".
+    pub composer: Composer,
 }
 
 impl KindredApp {
@@ -130,6 +133,7 @@ impl KindredApp {
             boards: BoardsPanel::default(),
             compact: false,
             size_before_compact: None,
+            composer: Composer::default(),
         }
     }
 
@@ -326,6 +330,10 @@ impl KindredApp {
             (None, View::Query(_)) => Keys::Query,
             (None, View::Library | View::Board(_)) => Keys::Library,
         };
+        // Files dropped on the composer's drop zones go there, not to the query.
+        if self.composer.take_drops(&ctx) {
+            actions.push(Action::Compose);
+        }
         input::actions(&ctx, keys, &mut actions);
         self.thumbs.next_frame();
         self.draw(ui, &mut actions);
@@ -362,6 +370,7 @@ impl KindredApp {
             forward,
             boards,
             compact,
+            composer,
             ..
         } = self;
         let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
@@ -395,16 +404,20 @@ impl KindredApp {
             egui::Panel::bottom("import").show(ui, |ui| import.show(ui, &mut frame));
         }
         let subject = match view {
-            View::Query(query) => Some(match query.selected_hit() {
-                Some(hit) => Subject {
+            View::Query(query) => match query.selected_hit() {
+                Some(hit) => Some(Subject {
                     heading: "Selected",
                     key: ThumbKey::Artwork(hit.id),
-                    score: Some(hit.score),
+                    score: Some(hit.alike),
                     find: Some(TrailEntry::artwork(hit.id, &hit.path)),
                     look: (Source::Results, query.results.selected.unwrap_or(0)),
-                },
-                None => Subject { heading: "Query", key: query.current().key.clone(), score: None, find: None, look: (Source::Query, 0) },
-            }),
+                }),
+                // A palette has no picture to describe.
+                None if matches!(query.current().query, crate::query::Query::Palette(_)) => None,
+                None => {
+                    Some(Subject { heading: "Query", key: query.current().key.clone(), score: None, find: None, look: (Source::Query, 0) })
+                }
+            },
             View::Library => library.nav.selected.and_then(|i| {
                 let a = library.selected()?;
                 Some(Subject {
@@ -429,6 +442,12 @@ impl KindredApp {
         if let Some(ask) = &mut import.ask {
             ask.show(ui.ctx(), &mut frame);
         }
+        let member = match (&subject, &*view) {
+            (Some(Subject { find: Some(entry), .. }), _) => Member::of(entry),
+            (_, View::Query(query)) => Member::of(query.current()),
+            _ => None,
+        };
+        composer.show(ui.ctx(), member, &mut frame);
         // Always there (beside a non-empty library too), so selecting never reflows the grid.
         if in_query || in_board || library.count().is_some_and(|n| n > 0) {
             egui::Panel::right("detail").default_size(320.0).min_size(240.0).show(ui, |ui| {
@@ -449,7 +468,10 @@ impl KindredApp {
             }
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),
-                View::Query(query) => query.show(ui, settings, &mut frame),
+                View::Query(query) => {
+                    let size = detail.pixel_size(&query.current().key, frame.worker);
+                    query.show(ui, settings, size, &mut frame)
+                }
                 View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
             }
         });

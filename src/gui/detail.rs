@@ -16,7 +16,7 @@ use super::lightbox::Source;
 use super::loader::{LoadedImage, Purpose, Request};
 use super::trail::TrailEntry;
 use super::worker::{Command, Details, ThumbKey, WorkerHandle};
-use crate::readable::{date, file_size};
+use crate::readable::{alike, date, file_size};
 
 /// Longest side of the large preview, in pixels.
 const PREVIEW_SIDE: u32 = 640;
@@ -65,6 +65,12 @@ impl DetailPanel {
             let color = egui::ColorImage::from_rgba_unmultiplied(img.size, &img.rgba);
             *texture = Some(ctx.load_texture("detail preview", color, TextureOptions::LINEAR));
         }
+    }
+
+    /// Pixel size of a picture, once its details arrived (asked for on first need, since the
+    /// panel may be showing another picture).
+    pub(super) fn pixel_size(&mut self, key: &ThumbKey, worker: &WorkerHandle) -> Option<[u32; 2]> {
+        self.details_of(key, worker)?.size
     }
 
     /// Width and height of the large preview's texture, once decoded.
@@ -127,15 +133,20 @@ impl DetailPanel {
             ui.label(format!("modified {}", date(secs)));
         }
         if let Some(score) = subject.score {
-            ui.label(format!("similarity {score:.2}"));
+            ui.label(alike(score)).on_hover_text("More alike than this share of the pairs of artworks in your library");
         }
         if !details.palette.is_empty() {
             ui.horizontal_wrapped(|ui| {
                 for swatch in &details.palette {
                     let [r, g, b] = swatch.rgb;
-                    let (rect, response) = ui.allocate_exact_size(vec2(28.0, 28.0), Sense::hover());
+                    let (rect, response) = ui.allocate_exact_size(vec2(28.0, 28.0), Sense::click());
                     ui.painter().rect_filled(rect, 3.0, Color32::from_rgb(r, g, b));
-                    response.on_hover_text(format!("#{r:02x}{g:02x}{b:02x} · {:.0}%", swatch.weight * 100.0));
+                    let name = format!("search by colour {}", crate::palette::hex(swatch.rgb));
+                    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+                    let hover = format!("#{r:02x}{g:02x}{b:02x} · {:.0}% — click to find artworks of this colour", swatch.weight * 100.0);
+                    if response.on_hover_text(hover).clicked() {
+                        frame.act(Action::Hop(super::composer::palette_entry(swatch.rgb)));
+                    }
                 }
             });
         }
@@ -148,6 +159,9 @@ impl DetailPanel {
             }
             if ui.button("Look closer").on_hover_text("Open in the lightbox (Space)").clicked() {
                 frame.act(Action::OpenLightbox(subject.look.0, subject.look.1));
+            }
+            if ui.button("Compose…").on_hover_text("Mix aspects of several images, a palette, less like…").clicked() {
+                frame.act(Action::OpenComposer);
             }
         });
         ui.horizontal_wrapped(|ui| {

@@ -3,6 +3,8 @@
 use eframe::egui;
 
 use crate::aspect::Aspect;
+use crate::colour::Swatch;
+use crate::query::Query;
 
 use super::action::Action;
 use super::frame::Frame;
@@ -14,28 +16,49 @@ use super::tile::{TileText, tile};
 use super::trail;
 
 impl QueryView {
-    pub(super) fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings, frame: &mut Frame) {
+    /// `size`: the query picture's size in pixels, once known (a box dragged on it searches by
+    /// that part).
+    pub(super) fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings, size: Option<[u32; 2]>, frame: &mut Frame) {
         trail::show(ui, &self.trail, frame);
         ui.separator();
         let current = self.current();
         // A short window (800 × 600) gets a compact header, so more than one row of results shows.
         let side = if ui.available_height() < 600.0 { 72.0 } else { 160.0 };
         ui.horizontal(|ui| {
-            let tex = frame.thumb(&current.key);
+            // A palette has no picture: its colours are shown instead, each as wide as its share.
+            let palette = match &current.query {
+                Query::Palette(swatches) => Some(swatches),
+                _ => None,
+            };
+            let tex = if palette.is_some() { None } else { frame.thumb(&current.key) };
             let label = format!("query: {}", current.name);
             let look = format!("look closer at the query: {}", current.name);
             let t = tile(
                 ui,
                 tex.as_ref(),
                 side,
-                &TileText { caption: &current.name, sub: None, label: &label, look: Some(&look), badge: None },
+                &TileText {
+                    caption: &current.name,
+                    sub: None,
+                    label: &label,
+                    look: palette.is_none().then_some(look.as_str()),
+                    badge: None,
+                },
                 false,
             );
-            if t.look || t.response.double_clicked() {
+            if t.look || (t.response.double_clicked() && palette.is_none()) {
                 frame.act(Action::OpenLightbox(Source::Query, 0));
             }
+            let square = egui::Rect::from_min_size(t.response.rect.min, egui::Vec2::splat(side));
+            if let Some(swatches) = palette {
+                paint_palette(ui, square, swatches);
+            }
+            super::region_pick::drag_region(ui, t.response.id.with("region"), square, tex.as_ref(), size, current, frame);
             ui.vertical(|ui| {
                 ui.heading(format!("Kindred of {}", current.name));
+                if matches!(current.query, Query::Artwork(_) | Query::File(_)) {
+                    ui.weak("Drag a box on the picture to search by that part of it.");
+                }
                 aspect_controls(ui, settings, frame);
             });
         });
@@ -63,6 +86,18 @@ impl QueryView {
                 results::show(&mut self.results, ui, ranked, settings.thumb_size, ranked.ranked_len() >= self.k, frame)
             }
         }
+    }
+}
+
+/// A palette query's colours as bands across its tile, each as wide as its share.
+fn paint_palette(ui: &egui::Ui, square: egui::Rect, swatches: &[Swatch]) {
+    let total: f32 = swatches.iter().map(|s| s.weight).sum();
+    let mut x = square.min.x;
+    for s in swatches {
+        let w = square.width() * s.weight / total.max(f32::EPSILON);
+        let band = egui::Rect::from_min_max(egui::pos2(x, square.min.y), egui::pos2(x + w, square.max.y));
+        ui.painter().rect_filled(band, 0.0, egui::Color32::from_rgb(s.rgb[0], s.rgb[1], s.rgb[2]));
+        x += w;
     }
 }
 

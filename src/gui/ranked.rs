@@ -93,7 +93,16 @@ mod tests {
     use super::*;
 
     fn hit(id: ArtworkId, copies: Vec<Hit>) -> Hit {
-        Hit { id, path: format!("/art/{id}.png").into(), score: 0.5, aspects: Default::default(), missing: false, copies }
+        Hit {
+            id,
+            path: format!("/art/{id}.png").into(),
+            score: 0.5,
+            aspects: Default::default(),
+            alike: 0.5,
+            aspects_alike: Default::default(),
+            missing: false,
+            copies,
+        }
     }
 
     fn ids(r: &Ranked) -> Vec<ArtworkId> {

@@ -265,10 +265,10 @@ pub(super) fn show(nav: &mut GridNav, ui: &mut egui::Ui, ranked: &Ranked, side: 
         let tex = frame.thumb(&ThumbKey::Artwork(hit.id));
         let name = file_name(&hit.path);
         let missing = if hit.missing { " (missing)" } else { "" };
-        let caption = format!("{:.2}  {name}{missing}", hit.score);
+        let caption = format!("{}  {name}{missing}", crate::readable::alike(hit.alike));
         let folder = folder_name(&hit.path);
         let sub = if ranked.is_copy(i) { format!("copy · {folder}") } else { folder.clone() };
-        let label = format!("result {}: {name}{missing}, score {:.2}, in {folder}", i + 1, hit.score);
+        let label = format!("result {}: {name}{missing}, score {}, in {folder}", i + 1, crate::readable::alike(hit.alike));
         let look = format!("look closer: {name}");
         let badge = ranked.copies_at(i).map(|(n, unfolded)| {
             let copies = if n == 1 { "1 copy".to_string() } else { format!("{n} copies") };

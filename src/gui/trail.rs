@@ -29,17 +29,33 @@ pub struct TrailEntry {
     pub path: PathBuf,
     /// "More like this board": the board searched with (through the library's board query).
     pub board: Option<crate::board::BoardId>,
+    /// Made by the composer: its changes re-rank this entry in place.
+    pub composed: bool,
 }
 
 impl TrailEntry {
     /// A library artwork as a query.
     pub fn artwork(id: ArtworkId, path: &Path) -> Self {
-        Self { query: Query::Artwork(id), name: file_name(path), key: ThumbKey::Artwork(id), path: path.to_path_buf(), board: None }
+        Self {
+            query: Query::Artwork(id),
+            name: file_name(path),
+            key: ThumbKey::Artwork(id),
+            path: path.to_path_buf(),
+            board: None,
+            composed: false,
+        }
     }
 
     /// An image file as a query.
     pub fn file(path: PathBuf) -> Self {
-        Self { name: file_name(&path), key: ThumbKey::File(path.clone()), query: Query::File(path.clone()), path, board: None }
+        Self {
+            name: file_name(&path),
+            key: ThumbKey::File(path.clone()),
+            query: Query::File(path.clone()),
+            path,
+            board: None,
+            composed: false,
+        }
     }
 
     /// A board as one query, shown by its first artwork.
@@ -50,6 +66,7 @@ impl TrailEntry {
             key: ThumbKey::Artwork(first),
             path: first_path.to_path_buf(),
             board: Some(board),
+            composed: false,
         }
     }
 
@@ -57,7 +74,7 @@ impl TrailEntry {
     pub(super) fn item(&self) -> Item {
         let id = match &self.query {
             Query::Artwork(id) => Some(*id),
-            Query::File(_) | Query::Blend(_) => None,
+            Query::File(_) | Query::Blend(_) | Query::Palette(_) | Query::Region { .. } => None,
         };
         Item { id, path: self.path.clone() }
     }

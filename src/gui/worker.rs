@@ -461,7 +461,7 @@ impl Worker {
     fn search(&self, lib: &mut Library, token: u64, query: Query, weights: &Weights, k: usize) {
         let path = match &query {
             Query::File(p) => Some(p.clone()),
-            Query::Artwork(_) | Query::Blend(_) => None,
+            Query::Artwork(_) | Query::Blend(_) | Query::Palette(_) | Query::Region { .. } => None,
         };
         let failed = |e: Error| Event::QueryFailed {
             token,

@@ -109,6 +109,7 @@ impl Library {
                 }
             }
             Query::Blend(_) => Err(Error::Usage("a blend is not one artwork".into())),
+            Query::Palette(_) | Query::Region { .. } => Err(Error::Usage("a palette or a region is not one artwork".into())),
         }
     }
 
