@@ -18,6 +18,7 @@ pub mod gui;
 pub mod import;
 pub mod index;
 pub mod library;
+pub mod map;
 pub mod model;
 pub mod pathtext;
 pub mod preprocess;

@@ -24,6 +24,7 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
 mod boards;
+mod map;
 
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";
