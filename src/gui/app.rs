@@ -20,6 +20,7 @@ use super::input::Keys;
 use super::library::LibraryGrid;
 use super::lightbox::{Lightbox, Source};
 use super::loader::Loader;
+use super::map_view::MapView;
 use super::results::GridNav;
 use super::state::{SearchState, View};
 use super::status_bar::StatusBar;
@@ -73,6 +74,8 @@ pub struct KindredApp {
     pub(super) compact: bool,
     /// The window's size before the compact mode, to go back to.
     pub(super) size_before_compact: Option<egui::Vec2>,
+    /// The collection map, when open over the view.
+    pub(super) map: Option<MapView>,
 }
 
 impl KindredApp {
@@ -130,6 +133,7 @@ impl KindredApp {
             boards: BoardsPanel::default(),
             compact: false,
             size_before_compact: None,
+            map: None,
         }
     }
 
@@ -247,6 +251,11 @@ impl KindredApp {
         self.detail.preview_size()
     }
 
+    /// The collection map, when open.
+    pub fn map_view(&self) -> Option<&MapView> {
+        self.map.as_ref()
+    }
+
     /// The message banner, if one is shown.
     pub fn banner(&self) -> Option<&str> {
         self.banner.as_deref()
@@ -362,6 +371,7 @@ impl KindredApp {
             forward,
             boards,
             compact,
+            map,
             ..
         } = self;
         let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
@@ -384,7 +394,15 @@ impl KindredApp {
         let in_board = matches!(view, View::Board(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
-            let bar = top_bar::Bar { in_query, in_board, can_forward: !forward.is_empty(), show_import, can_import: !import.is_running() };
+            let map_open = show_import.then_some(map.is_some());
+            let bar = top_bar::Bar {
+                in_query,
+                in_board,
+                can_forward: !forward.is_empty(),
+                show_import,
+                can_import: !import.is_running(),
+                map_open,
+            };
             top_bar::show(ui, settings, &bar, boards, &mut frame)
         });
         egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count(), &mut frame));
@@ -446,6 +464,9 @@ impl KindredApp {
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(msg) = banner {
                 banner::show(ui, msg, &mut frame);
+            }
+            if let Some(map) = map {
+                return map.show(ui, &super::map_view::highlight(view), &mut frame);
             }
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),

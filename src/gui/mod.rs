@@ -24,6 +24,7 @@ mod input;
 mod library;
 pub mod lightbox;
 mod loader;
+pub mod map_view;
 mod query_view;
 pub mod ranked;
 pub mod results;
