@@ -14,13 +14,8 @@ pub fn min_cluster_size(points: usize) -> usize {
 /// Each point's cluster (`None`: not in any), numbered largest first (ties: by lowest member).
 pub fn label(positions: &[[f32; 2]], min_size: usize) -> Vec<Option<u32>> {
     let mut labels = vec![None; positions.len()];
-    if positions.len() < min_size.max(2) {
-        return labels;
-    }
-    let data = Array2::from_shape_fn((positions.len(), 2), |(i, d)| positions[i][d]);
-    let mut hdbscan = HDbscan { min_samples: min_size.min(15), min_cluster_size: min_size, ..HDbscan::default() };
-    let (found, _noise, _scores) = hdbscan.fit(&data, None);
-    let mut groups: Vec<Vec<usize>> = found.into_values().collect();
+    let all: Vec<usize> = (0..positions.len()).collect();
+    let mut groups = groups(positions, &all, min_size, SPLIT_DEPTH);
     groups.iter_mut().for_each(|g| g.sort_unstable());
     groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.first().cmp(&b.first())));
     for (c, members) in groups.iter().enumerate() {
@@ -29,6 +24,44 @@ pub fn label(positions: &[[f32; 2]], min_size: usize) -> Vec<Option<u32>> {
         }
     }
     labels
+}
+
+/// Times a cluster holding more than [`SPLIT_SHARE`] of its parent set is clustered again.
+const SPLIT_DEPTH: usize = 3;
+/// Smallest cluster that is ever split: a smaller one is small enough to read as one label.
+const SPLIT_MIN: usize = 400;
+/// Share of a split cluster its parts must hold: HDBSCAN run on one cluster alone must split it
+/// (it never returns the whole set), and a uniform blob forced apart leaves much of it as noise.
+const SPLIT_COVER: f32 = 0.7;
+/// HDBSCAN's excess-of-mass choice keeps a large parent whose stability beats its children's:
+/// on a map of related artworks (one continent of icons) that is a single label over most of the
+/// library, which tells the artist nothing. A cluster above this share of the points it was found
+/// among (and at least [`SPLIT_MIN`]) is clustered again on its own, and replaced by its parts
+/// when it has two or more holding at least [`SPLIT_COVER`] of it.
+const SPLIT_SHARE: f32 = 0.25;
+
+/// The clusters among `rows` of `positions` (indices into `positions`), large ones split.
+fn groups(positions: &[[f32; 2]], rows: &[usize], min_size: usize, depth: usize) -> Vec<Vec<usize>> {
+    if rows.len() < min_size.max(2) {
+        return Vec::new();
+    }
+    let data = Array2::from_shape_fn((rows.len(), 2), |(i, d)| positions[rows[i]][d]);
+    let mut hdbscan = HDbscan { min_samples: min_size.min(15), min_cluster_size: min_size, ..HDbscan::default() };
+    let (found, _noise, _scores) = hdbscan.fit(&data, None);
+    let mut out = Vec::new();
+    for members in found.into_values() {
+        let members: Vec<usize> = members.into_iter().map(|i| rows[i]).collect();
+        if depth > 0 && members.len() as f32 > SPLIT_SHARE * rows.len() as f32 && members.len() >= SPLIT_MIN.max(4 * min_size) {
+            let parts = groups(positions, &members, min_size, depth - 1);
+            let covered = parts.iter().map(Vec::len).sum::<usize>();
+            if parts.len() >= 2 && covered as f32 >= SPLIT_COVER * members.len() as f32 {
+                out.extend(parts);
+                continue;
+            }
+        }
+        out.push(members);
+    }
+    out
 }
 
 /// The convex hull of `points` (Andrew's monotone chain), counter-clockwise: a cluster's outline.
@@ -74,6 +107,27 @@ mod tests {
         assert!(labels[40..].iter().all(|l| *l == Some(0)), "{labels:?}");
         assert!(labels[..40].iter().all(|l| *l == Some(1)), "{labels:?}");
         assert!(label(&points[..3], 5).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_continent_of_islands_is_split_into_its_islands() {
+        // Eight tight islands close together inside one loose continent, and one far island.
+        let mut rng = SplitMix::new(9);
+        let mut points = Vec::new();
+        for k in 0..8 {
+            let (cx, cy) = ((k % 4) as f32 * 3.0, (k / 4) as f32 * 3.0);
+            points.extend((0..60).map(|_| [cx + 0.4 * rng.symmetric(), cy + 0.4 * rng.symmetric()]));
+        }
+        points.extend((0..40).map(|_| [100.0 + rng.symmetric(), rng.symmetric()]));
+        let labels = label(&points, 8);
+        let count = labels.iter().flatten().map(|c| *c + 1).max().unwrap_or(0);
+        assert!(count >= 8, "{count} clusters");
+        let largest = (0..count).map(|c| labels.iter().filter(|l| **l == Some(c)).count()).max().unwrap();
+        assert!(largest <= 60, "no cluster spans several islands: largest {largest}");
+        // A uniform blob of the same size: what HDBSCAN finds in it is not forced further apart.
+        let blob: Vec<[f32; 2]> = (0..520).map(|_| [4.0 * rng.symmetric(), 4.0 * rng.symmetric()]).collect();
+        let rows: Vec<usize> = (0..blob.len()).collect();
+        assert_eq!(groups(&blob, &rows, 8, SPLIT_DEPTH).len(), groups(&blob, &rows, 8, 0).len());
     }
 
     #[test]
