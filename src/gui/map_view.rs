@@ -29,7 +29,7 @@ use super::worker::{Command, ThumbKey};
 /// Smallest and largest zoom (1: the whole map fits the canvas).
 const ZOOM: std::ops::RangeInclusive<f32> = 0.1..=60.0;
 /// Most thumbnails drawn at once; with more artworks on screen they are dots.
-const MAX_THUMBS: usize = 200;
+const MAX_THUMBS: usize = 300;
 /// Thumbnails are drawn once artworks are at least this far apart on screen (points).
 const THUMB_SPACING: f32 = 40.0;
 /// Radius of a dot, points.
