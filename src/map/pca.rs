@@ -130,11 +130,14 @@ fn symmetric_eigen(mut a: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>) {
                 let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
+                // Columns p and q of every row, then rows p and q: indices read clearer than iterators.
+                #[allow(clippy::needless_range_loop)]
                 for k in 0..n {
                     let (akp, akq) = (a[k][p], a[k][q]);
                     a[k][p] = c * akp - s * akq;
                     a[k][q] = s * akp + c * akq;
                 }
+                #[allow(clippy::needless_range_loop)]
                 for k in 0..n {
                     let (apk, aqk) = (a[p][k], a[q][k]);
                     a[p][k] = c * apk - s * aqk;
