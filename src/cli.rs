@@ -1,4 +1,4 @@
-//! The command-line interface: `kindred import | search | duplicates | info | board`, all on the library API.
+//! The command-line interface: `kindred import | search | duplicates | info | board | map`, all on the library API.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -90,6 +90,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A map of the collection: every artwork placed so kindred ones sit together, clusters
+    /// labelled by their palette and size (computed once, kept in the library until it changes).
+    Map(map::MapArgs),
     /// Boards: named collections of artworks (Favourites is the first).
     Board {
         /// What to do with boards.
@@ -99,6 +102,7 @@ pub enum Command {
 }
 
 mod board;
+mod map;
 mod steer;
 
 /// How results are ranked and how many are shown (`search`, `board similar`).
@@ -225,6 +229,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Info { json } => info(&mut library, *json),
         Command::Board { action } => board::run(&mut library, action),
+        Command::Map(args) => map::run(&mut library, args),
     };
     // What the library queued on the way (e.g. an index it could not save).
     while let Some(notice) = library.take_notice() {

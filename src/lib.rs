@@ -20,6 +20,7 @@ pub mod gui;
 pub mod import;
 pub mod index;
 pub mod library;
+pub mod map;
 pub mod mirror;
 pub mod model;
 pub mod palette;

@@ -25,6 +25,7 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
 mod boards;
+mod map;
 mod steer;
 
 /// The catalog's file name in a library directory.

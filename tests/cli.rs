@@ -457,3 +457,86 @@ fn board_similar_is_a_search_by_the_whole_board_without_its_members() {
     let text = ok_text(&kindred(&lib, &["board", "similar", "Pair", "-k", "3", "--aspect", "colour"]));
     assert_eq!(text.lines().count(), 4, "{text}");
 }
+
+#[test]
+fn map_prints_points_and_clusters_keeps_them_and_draws_a_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    assert!(kindred(&lib, &["import", samples_dir().to_str().unwrap()]).status.success());
+    let artworks = stdout_json(&kindred(&lib, &["info", "--json"]))["counts"]["ok"].as_u64().unwrap() as usize;
+    let json = stdout_json(&kindred(&lib, &["map", "--json"]));
+    let points = json["points"].as_array().unwrap();
+    assert_eq!(points.len(), artworks);
+    let clusters = json["clusters"].as_array().unwrap();
+    for p in points {
+        assert!(p["id"].is_i64() && p["path"].as_str().unwrap().contains("samples"), "{p}");
+        for axis in ["x", "y"] {
+            assert!((0.0..=1.0).contains(&p[axis].as_f64().unwrap()), "{p}");
+        }
+        assert!(p["cluster"].is_null() || (p["cluster"].as_u64().unwrap() as usize) < clusters.len(), "{p}");
+    }
+    for (i, c) in clusters.iter().enumerate() {
+        assert_eq!(c["id"].as_u64(), Some(i as u64));
+        let in_it = points.iter().filter(|p| p["cluster"].as_u64() == Some(i as u64)).count();
+        assert_eq!(c["size"].as_u64(), Some(in_it as u64), "{c}");
+        assert!(!c["palette"].as_array().unwrap().is_empty(), "{c}");
+    }
+    // Kept in the library: the same map again; a damaged file is computed again, never trusted.
+    let saved = lib.join("map/all.json");
+    assert!(saved.is_file());
+    assert_eq!(stdout_json(&kindred(&lib, &["map", "--json"])), json);
+    std::fs::write(&saved, b"{\"format\":1}\nnot json").unwrap();
+    assert_eq!(stdout_json(&kindred(&lib, &["map", "--json"])), json);
+    assert_ne!(std::fs::read(&saved).unwrap(), b"{\"format\":1}\nnot json");
+    // Per aspect: another map, in its own file.
+    let colour = stdout_json(&kindred(&lib, &["map", "--aspect", "colour", "--json"]));
+    assert_eq!(colour["points"].as_array().unwrap().len(), artworks);
+    assert_ne!(colour["points"], json["points"]);
+    assert!(lib.join("map/colour.json").is_file());
+    // The picture.
+    let png = tmp.path().join("map.png");
+    let text = ok_text(&kindred(&lib, &["map", "--png", png.to_str().unwrap()]));
+    assert!(text.starts_with(&format!("map of {artworks} artworks: ")) && text.contains("wrote"), "{text}");
+    let picture = image::open(&png).unwrap();
+    assert_eq!((picture.width(), picture.height()), (1600, 1600));
+    // Never over an existing file; a folder that does not exist is named.
+    let again = kindred(&lib, &["map", "--png", png.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&again.stderr));
+    let nowhere = tmp.path().join("no such folder/map.png");
+    let out = kindred(&lib, &["map", "--png", nowhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad = kindred(&lib, &["map", "--aspect", "smell"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn map_of_an_empty_or_one_artwork_library_and_of_no_library() {
+    let tmp = tempfile::tempdir().unwrap();
+    let none = kindred(&tmp.path().join("nothing here"), &["map"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no library at"), "{}", String::from_utf8_lossy(&none.stderr));
+    assert!(!tmp.path().join("nothing here").exists());
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let lib = tmp.path().join("lib");
+    assert!(kindred(&lib, &["import", empty.to_str().unwrap()]).status.success());
+    let out = kindred(&lib, &["map", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no artworks to map yet: import some first"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let one = tmp.path().join("one");
+    copy_into(&sample_files()[..1], &one);
+    assert!(kindred(&lib, &["import", one.to_str().unwrap()]).status.success());
+    let json = stdout_json(&kindred(&lib, &["map", "--json"]));
+    assert_eq!(json["points"].as_array().unwrap().len(), 1);
+    assert_eq!((json["points"][0]["x"].as_f64(), json["points"][0]["y"].as_f64()), (Some(0.5), Some(0.5)));
+    assert!(json["clusters"].as_array().unwrap().is_empty());
+    let png = tmp.path().join("one.png");
+    assert!(kindred(&lib, &["map", "--png", png.to_str().unwrap()]).status.success());
+    assert!(png.is_file());
+}

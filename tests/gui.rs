@@ -1465,3 +1465,121 @@ fn a_box_dragged_on_the_query_picture_searches_by_that_part() {
     drag(&mut h, centre, centre + egui::vec2(2.0, 2.0));
     assert_eq!(h.state().trail().len(), 2, "a tiny box searches nothing new");
 }
+
+// ---- The collection map ----
+
+use kindred::gui::map_view::{Detail, MapView};
+
+/// The open map (fails if it is closed).
+#[track_caller]
+fn map_view<'h>(h: &'h Harness<'_, KindredApp>) -> &'h MapView {
+    h.state().map_view().expect("the map is open")
+}
+
+/// A press and release of the primary button at `pos`.
+fn click_at(h: &mut Harness<'_, KindredApp>, pos: egui::Pos2) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.step();
+    h.step();
+}
+
+/// A Shift-drag through `path` (a lasso), several frames per side.
+fn shift_drag(h: &mut Harness<'_, KindredApp>, path: &[egui::Pos2]) {
+    let shift = egui::Modifiers::SHIFT;
+    let button = |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: shift };
+    let step = |h: &mut Harness<'_, KindredApp>, event: egui::Event| {
+        h.input_mut().events.push(event);
+        h.step();
+    };
+    step(h, egui::Event::ModifiersChanged(shift));
+    step(h, egui::Event::PointerMoved(path[0]));
+    step(h, button(path[0], true));
+    for side in path.windows(2) {
+        for t in 1..=4 {
+            step(h, egui::Event::PointerMoved(side[0] + (side[1] - side[0]) * (t as f32 / 4.0)));
+        }
+    }
+    step(h, button(*path.last().unwrap(), false));
+    step(h, egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+}
+
+#[test]
+fn the_map_shows_every_artwork_a_click_queries_it_and_a_lasso_makes_a_board() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| has_button(h, &format!("artwork: {}", name(&files[0]))));
+    click_button(&mut h, "Map");
+    wait_until(&mut h, "the map", |h| h.state().map_view().is_some_and(|m| m.map().is_some()));
+    let points = map_view(&h).map().unwrap().points.clone();
+    assert_eq!(points.len(), 12);
+    let mut paths: Vec<PathBuf> = points.iter().map(|p| p.path.clone()).collect();
+    paths.sort();
+    assert_eq!(paths, files, "every artwork is on the map");
+    assert!(h.query_by(|n| n.role() == Role::Canvas && n.label().is_some_and(|l| l.starts_with("collection map: 12 artworks"))).is_some());
+    // Close in (12 artworks far apart): thumbnails, from the app's thumbnail cache.
+    assert_eq!(map_view(&h).detail(), Detail::Thumbnails);
+    wait_until(&mut h, "the thumbnails", |h| h.state().thumbnails_cached() >= 12);
+    // Far out: dots.
+    let centre = map_view(&h).screen_pos(points[0].id).unwrap();
+    for _ in 0..30 {
+        if map_view(&h).detail() == Detail::Dots {
+            break;
+        }
+        wheel(&mut h, centre, -400.0);
+    }
+    assert_eq!(map_view(&h).detail(), Detail::Dots, "zoom {}", map_view(&h).zoom());
+    click_button(&mut h, "Fit");
+    assert_eq!(map_view(&h).zoom(), 1.0);
+    assert_eq!(map_view(&h).detail(), Detail::Thumbnails);
+
+    // A click makes the artwork the query; it and its results light up on the map.
+    let target = &points[5];
+    let at = map_view(&h).screen_pos(target.id).unwrap();
+    click_at(&mut h, at);
+    wait_until(&mut h, "the query's results", |h| h.state().hits().is_some_and(|hits| !hits.is_empty()));
+    assert_eq!(h.state().trail().len(), 1);
+    assert_eq!(h.state().trail()[0].path, target.path, "the clicked artwork is the query");
+    let lit: std::collections::HashSet<i64> = h.state().hits().unwrap().iter().map(|hit| hit.id).chain([target.id]).collect();
+    assert!(lit.len() > 1);
+    assert_eq!(map_view(&h).lit(), lit.len(), "the query and its results light up");
+
+    // A Shift-drag lassos the left half of the map; "Add to board…" makes a board of it.
+    let at: Vec<(i64, egui::Pos2)> = points.iter().map(|p| (p.id, map_view(&h).screen_pos(p.id).unwrap())).collect();
+    let mut xs: Vec<f32> = at.iter().map(|(_, p)| p.x).collect();
+    xs.sort_by(f32::total_cmp);
+    let split = (xs[5] + xs[6]) / 2.0;
+    let (top, bottom) = at.iter().fold((f32::MAX, f32::MIN), |(t, b), (_, p)| (t.min(p.y), b.max(p.y)));
+    let (left, top, bottom) = (xs[0] - 20.0, top - 20.0, bottom + 20.0);
+    shift_drag(
+        &mut h,
+        &[egui::pos2(left, top), egui::pos2(split, top), egui::pos2(split, bottom), egui::pos2(left, bottom), egui::pos2(left, top + 2.0)],
+    );
+    let mut expected: Vec<i64> = at.iter().filter(|(_, p)| p.x < split).map(|(id, _)| *id).collect();
+    let mut chosen = map_view(&h).selection().to_vec();
+    expected.sort();
+    chosen.sort();
+    assert_eq!(chosen, expected, "the lasso takes the artworks it encloses");
+    assert_eq!(h.state().trail()[0].path, target.path, "a lasso is not a click");
+    click_button(&mut h, "Add to board…");
+    wait_until(&mut h, "the board picker", |h| h.query_by_label("or a new board:").is_some());
+    h.get_by_label("or a new board:").focus();
+    h.step();
+    h.get_by_label("or a new board:").type_text("Left half");
+    h.step();
+    click_button(&mut h, "New board");
+    wait_until(&mut h, "the new board", |h| h.state().boards().iter().any(|b| b.name == "Left half" && b.items == expected.len()));
+    // Closing the map shows the query's results again.
+    click_button(&mut h, "Map");
+    assert!(h.state().map_view().is_none());
+    assert!(has_button(&h, "result 1: "));
+}

@@ -6,7 +6,7 @@
 
 pub mod export;
 pub mod sheet;
-mod text;
+pub(crate) mod text;
 
 use serde::Serialize;
 

@@ -9,25 +9,25 @@ use skrifa::{FontRef, MetadataProvider};
 use vello_cpu::kurbo::BezPath;
 
 /// A font to measure and draw text with.
-pub(super) struct Font {
+pub(crate) struct Font {
     font: FontRef<'static>,
 }
 
 impl Font {
     /// Ubuntu Light, bundled.
-    pub(super) fn sheet() -> Self {
+    pub(crate) fn sheet() -> Self {
         Self { font: FontRef::new(epaint_default_fonts::UBUNTU_LIGHT).expect("the bundled font parses") }
     }
 
     /// Width of `text` at `px` pixels per em.
-    pub(super) fn width(&self, text: &str, px: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, px: f32) -> f32 {
         let (charmap, metrics) = (self.font.charmap(), self.font.glyph_metrics(Size::new(px), LocationRef::default()));
         text.chars().map(|c| metrics.advance_width(charmap.map(c).unwrap_or_default()).unwrap_or(0.0)).sum()
     }
 
     /// `text`, shortened in the middle with "…" until it fits `max` pixels (the start and the
     /// extension of a file name both tell which file it is).
-    pub(super) fn fit(&self, text: &str, px: f32, max: f32) -> String {
+    pub(crate) fn fit(&self, text: &str, px: f32, max: f32) -> String {
         if self.width(text, px) <= max {
             return text.to_owned();
         }
@@ -43,7 +43,7 @@ impl Font {
     }
 
     /// Adds the outlines of `text` at `px`, starting at `x` on the baseline `y`, to `path`.
-    pub(super) fn draw(&self, path: &mut BezPath, text: &str, px: f32, x: f32, y: f32) {
+    pub(crate) fn draw(&self, path: &mut BezPath, text: &str, px: f32, x: f32, y: f32) {
         let (charmap, outlines) = (self.font.charmap(), self.font.outline_glyphs());
         let metrics = self.font.glyph_metrics(Size::new(px), LocationRef::default());
         let mut pen_x = x;

@@ -168,6 +168,8 @@ pub enum Action {
     Reveal(PathBuf),
     /// Copies a file's path to the clipboard.
     CopyPath(PathBuf),
+    /// Opens the collection map over the view, or closes it.
+    ToggleMap,
 }
 
 /// What was last put on the clipboard (tests read it: under Xvfb the system clipboard cannot be
@@ -601,6 +603,12 @@ impl KindredApp {
                     ctx.copy_text(path.display().to_string());
                 }
             }
+            Action::ToggleMap => {
+                self.map = match self.map.take() {
+                    Some(_) => None,
+                    None => Some(super::map_view::MapView::open(&self.worker)),
+                }
+            }
         }
     }
 
@@ -609,6 +617,9 @@ impl KindredApp {
     fn chosen_artworks(&mut self) -> Vec<ArtworkId> {
         if let Some(lightbox) = &self.lightbox {
             return lightbox.item().id.into_iter().collect();
+        }
+        if let Some(map) = self.map.as_ref().filter(|m| !m.selection().is_empty()) {
+            return map.selection().to_vec();
         }
         match &mut self.view {
             View::Query(q) => {

@@ -21,6 +21,7 @@ use super::input::Keys;
 use super::library::LibraryGrid;
 use super::lightbox::{Lightbox, Source};
 use super::loader::Loader;
+use super::map_view::MapView;
 use super::results::GridNav;
 use super::state::{SearchState, View};
 use super::status_bar::StatusBar;
@@ -76,6 +77,8 @@ pub struct KindredApp {
     pub(super) size_before_compact: Option<egui::Vec2>,
     /// The composer: a query from several images, a palette, "less like".
     pub composer: Composer,
+    /// The collection map, when open over the view.
+    pub(super) map: Option<MapView>,
 }
 
 impl KindredApp {
@@ -134,6 +137,7 @@ impl KindredApp {
             compact: false,
             size_before_compact: None,
             composer: Composer::default(),
+            map: None,
         }
     }
 
@@ -249,6 +253,11 @@ impl KindredApp {
     /// Width and height of the detail panel's large preview, once decoded.
     pub fn detail_preview_size(&self) -> Option<[usize; 2]> {
         self.detail.preview_size()
+    }
+
+    /// The collection map, when open.
+    pub fn map_view(&self) -> Option<&MapView> {
+        self.map.as_ref()
     }
 
     /// The message banner, if one is shown.
@@ -371,6 +380,7 @@ impl KindredApp {
             boards,
             compact,
             composer,
+            map,
             ..
         } = self;
         let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
@@ -393,7 +403,15 @@ impl KindredApp {
         let in_board = matches!(view, View::Board(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
-            let bar = top_bar::Bar { in_query, in_board, can_forward: !forward.is_empty(), show_import, can_import: !import.is_running() };
+            let map_open = show_import.then_some(map.is_some());
+            let bar = top_bar::Bar {
+                in_query,
+                in_board,
+                can_forward: !forward.is_empty(),
+                show_import,
+                can_import: !import.is_running(),
+                map_open,
+            };
             top_bar::show(ui, settings, &bar, boards, &mut frame)
         });
         egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count(), &mut frame));
@@ -465,6 +483,9 @@ impl KindredApp {
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(msg) = banner {
                 banner::show(ui, msg, &mut frame);
+            }
+            if let Some(map) = map {
+                return map.show(ui, &super::map_view::highlight(view), &mut frame);
             }
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),

@@ -64,6 +64,9 @@ impl KindredApp {
                 // Thumbnails of re-imported artworks may have changed.
                 self.thumbs.clear();
                 self.detail.clear();
+                if let Some(map) = &mut self.map {
+                    map.refresh(&self.worker);
+                }
             }
             Event::ImportFailed(msg) => {
                 self.import.running = None;
@@ -105,6 +108,11 @@ impl KindredApp {
             Event::Info(info) => self.status.info = Some(*info),
             Event::Failures(list) => self.status.problems = Some(list),
             Event::Error(msg) => self.banner = Some(msg),
+            Event::Map { weights, map } => {
+                if let Some(view) = &mut self.map {
+                    view.loaded(weights, map.map(|m| *m));
+                }
+            }
             Event::Boards(list) => self.boards.list = list,
             Event::Board(board) => {
                 if let View::Board(b) = &mut self.view

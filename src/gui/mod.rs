@@ -25,6 +25,7 @@ mod input;
 mod library;
 pub mod lightbox;
 mod loader;
+pub mod map_view;
 mod query_view;
 pub mod ranked;
 mod region_pick;

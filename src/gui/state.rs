@@ -11,7 +11,7 @@ use super::results::GridNav;
 use super::trail::TrailEntry;
 
 /// What the central area shows; the lightbox opens over it (`KindredApp::lightbox`, lightbox.rs),
-/// so closing it finds the view as it was. A new view (board, collection map, duplicates) is a
+/// so closing it finds the view as it was, and so does the collection map (map_view.rs). A new view (board, duplicates) is a
 /// variant here owning its state, drawn from its own file by `KindredApp::draw` (app.rs) and entered
 /// or left through [`super::action::Action`]s in `KindredApp::apply` (action.rs).
 pub enum View {

@@ -20,10 +20,12 @@ pub(super) struct Bar {
     pub show_import: bool,
     /// No import is running.
     pub can_import: bool,
+    /// The collection map is open (`None`: not offered, the library is empty).
+    pub map_open: Option<bool>,
 }
 
 pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards: &BoardsPanel, frame: &mut Frame) {
-    let Bar { in_query, in_board, can_forward, show_import, can_import } = *bar;
+    let Bar { in_query, in_board, can_forward, show_import, can_import, map_open } = *bar;
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
@@ -37,6 +39,11 @@ pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards
         }
         if (in_query || in_board) && ui.button("Library").on_hover_text("Show the whole library").clicked() {
             frame.act(Action::ShowLibrary);
+        }
+        if let Some(open) = map_open
+            && ui.selectable_label(open, "Map").on_hover_text("The whole collection as a map").clicked()
+        {
+            frame.act(Action::ToggleMap);
         }
         boards.menu(ui, frame);
         if let Some(message) = boards.message() {

@@ -19,6 +19,7 @@ use crate::decode;
 use crate::error::Error;
 use crate::import::{ImportSummary, Phase, Progress};
 use crate::library::{Info, Library, LibraryOptions, SearchResults};
+use crate::map::CollectionMap;
 use crate::query::Query;
 
 use super::app::file_name;
@@ -83,6 +84,11 @@ pub enum Command {
     LoadBoard(BoardId),
     /// Change boards; the worker answers with the boards, the changed board and what was done.
     ChangeBoard(BoardChange),
+    /// The collection map for these weights: the saved one, or laid out now and saved.
+    Map {
+        /// What the artworks are compared by.
+        weights: Weights,
+    },
 }
 
 /// A change to boards, made by the worker through the library's board API.
@@ -206,6 +212,13 @@ pub enum Event {
     Board(Board),
     /// A board change was made; what to tell the user (e.g. "Added 2 to Favourites").
     BoardChanged(String),
+    /// The collection map asked for with these weights, or why it could not be made.
+    Map {
+        /// The weights asked for.
+        weights: Weights,
+        /// The map.
+        map: Result<Box<CollectionMap>, String>,
+    },
     /// Something failed.
     Error(String),
     /// Something the user should know once, e.g. the library is read-only or the search index was
@@ -354,6 +367,10 @@ impl Worker {
                 Err(e) => self.send(Event::Error(format!("cannot open the board: {}", one_line(&e)))),
             },
             Command::ChangeBoard(change) => self.change_board(lib, change),
+            Command::Map { weights } => {
+                let map = lib.map(&weights).map(Box::new).map_err(|e| one_line(&e));
+                self.send(Event::Map { weights, map });
+            }
             Command::Details(id) => {
                 let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
