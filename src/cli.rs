@@ -43,10 +43,10 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Import (or re-scan) image files and folders into the library.
+    /// Import (or re-scan) image files and folders into the library. The library remembers them:
+    /// without paths, every folder imported before is scanned again.
     Import {
-        /// Files or folders; folders are walked recursively.
-        #[arg(required = true)]
+        /// Files or folders; folders are walked recursively. None: rescan the library's folders.
         paths: Vec<PathBuf>,
         /// Distance metric for this library: cosine, euclidean, manhattan, ip.
         #[arg(long)]
@@ -78,6 +78,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow the library's folders: new and changed files are imported, moved ones re-linked,
+    /// deleted ones marked missing, within seconds, until Ctrl-C. Starts with a rescan.
+    Watch {
+        /// Print each batch's summary as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show counts, model, runtime, metric and index state.
     Info {
         /// Print as JSON.
@@ -93,6 +100,7 @@ pub enum Command {
 }
 
 mod board;
+mod watch;
 
 /// How results are ranked and how many are shown (`search`, `board similar`).
 #[derive(Args, Debug)]
@@ -213,6 +221,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
         Command::Search { queries, ranking, json } => search(&mut library, queries, ranking.top, ranking.weights(), *json),
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
+        Command::Watch { json } => watch::run(&mut library, *json),
         Command::Info { json } => info(&mut library, *json),
         Command::Board { action } => board::run(&mut library, action),
     };
@@ -253,7 +262,19 @@ fn import(library: &mut Library, paths: &[PathBuf], metric: Option<Metric>, json
         Phase::Indexing => bar.set_message("indexing"),
         Phase::Finished => bar.finish_and_clear(),
     };
-    let summary = library.import(paths, &cancel, &mut on_progress)?;
+    let summary = if paths.is_empty() {
+        let roots = library.roots()?;
+        if roots.is_empty() {
+            bail!("the library follows no folders yet: import one with `kindred import FOLDER`");
+        }
+        if !json {
+            let list: Vec<String> = roots.iter().map(|r| printable_path(r)).collect();
+            eprintln!("rescanning {}", list.join(", "));
+        }
+        library.rescan(&cancel, &mut on_progress)?
+    } else {
+        library.import(paths, &cancel, &mut on_progress)?
+    };
     bar.finish_and_clear();
     if json {
         let mut value = serde_json::to_value(&summary)?;
@@ -428,6 +449,8 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
         (Some(p), None) => println!("runtime   ONNX Runtime {} ({})", info.runtime, printable_path(p)),
         (None, _) => println!("runtime   {}", info.runtime),
     }
+    let roots: Vec<String> = info.roots.iter().map(|r| printable_path(r)).collect();
+    println!("folders   {}", if roots.is_empty() { "none yet (`kindred import FOLDER`)".to_string() } else { roots.join(", ") });
     println!("metric    {}", info.metric);
     println!("index     {} with {} vectors per aspect ({})", info.index.kind, info.index.vectors, info.index.state);
     println!("formats   {}", crate::decode::supported_list());

@@ -26,6 +26,7 @@ pub mod readable;
 pub mod runtime;
 pub mod search;
 pub mod vectors;
+pub mod watch;
 
 pub use aspect::{Aspect, PerAspect, Weights};
 pub use error::{Error, Result};

@@ -457,3 +457,103 @@ fn board_similar_is_a_search_by_the_whole_board_without_its_members() {
     let text = ok_text(&kindred(&lib, &["board", "similar", "Pair", "-k", "3", "--aspect", "colour"]));
     assert_eq!(text.lines().count(), 4, "{text}");
 }
+
+/// `kindred import` without paths rescans the folders the library remembers: new files are added,
+/// deleted ones marked missing; a folder that is not there is reported and its artworks kept.
+#[test]
+fn import_without_paths_rescans_the_remembered_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let empty = kindred(&lib, &["import"]);
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("follows no folders yet"), "{}", String::from_utf8_lossy(&empty.stderr));
+    let (art, drive) = (tmp.path().join("art"), tmp.path().join("drive"));
+    let files = copy_into(&sample_files()[..4], &art);
+    let on_drive = copy_into(&sample_files()[4..6], &drive);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap(), drive.to_str().unwrap(), on_drive[0].to_str().unwrap()]).status.success());
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    let roots: Vec<&str> = info["roots"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(roots, [canonical(&art), canonical(&drive)], "a file inside a remembered folder adds no root");
+
+    let drive_root = canonical(&drive);
+    copy_into(&sample_files()[6..7], &art.join("new folder"));
+    std::fs::remove_file(&files[0]).unwrap();
+    std::fs::rename(&drive, tmp.path().join("unplugged")).unwrap();
+    let summary = stdout_json(&kindred(&lib, &["import", "--json"]));
+    assert_eq!((summary["added"].as_u64(), summary["missing"].as_u64(), summary["unchanged"].as_u64()), (Some(1), Some(1), Some(3)));
+    let errors = summary["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0][0], drive_root.as_str());
+    assert!(errors[0][1].as_str().unwrap().contains("kept as they were"));
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!(
+        (info["counts"]["ok"].as_u64(), info["counts"]["missing"].as_u64()),
+        (Some(6), Some(1)),
+        "the unplugged drive's artworks stay"
+    );
+}
+
+/// `kindred watch` imports a new file (in a folder made while watching), embeds a changed one
+/// again and marks a deleted one missing, each within a generous deadline; Ctrl-C stops it cleanly.
+#[test]
+fn watch_picks_up_a_new_a_changed_and_a_deleted_file() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..3], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(&lib)
+        .args(["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<(bool, String)>();
+    for (is_out, stream) in
+        [(true, Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>), (false, Box::new(child.stderr.take().unwrap()))]
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send((is_out, line));
+            }
+        });
+    }
+    let deadline = |secs| std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let until = deadline(60);
+    while !rx.recv_timeout(std::time::Duration::from_secs(1)).is_ok_and(|(out, l)| !out && l.starts_with("watching")) {
+        assert!(std::time::Instant::now() < until, "watch did not start");
+    }
+    let started = std::time::Instant::now();
+    copy_into(&sample_files()[3..4], &art.join("made while watching"));
+    std::fs::copy(&sample_files()[5], &files[0]).unwrap(); // another picture under the same name
+    std::fs::remove_file(&files[1]).unwrap();
+    let (mut added, mut updated, mut missing) = (0, 0, 0);
+    let until = deadline(30);
+    while added < 1 || updated < 1 || missing < 1 {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((true, line)) => {
+                let s: serde_json::Value = serde_json::from_str(&line).unwrap();
+                added += s["added"].as_u64().unwrap();
+                updated += s["updated"].as_u64().unwrap();
+                missing += s["missing"].as_u64().unwrap();
+            }
+            Ok((false, line)) => eprintln!("watch: {line}"),
+            Err(_) => panic!("within 30 s: added {added}, updated {updated}, missing {missing} (expected 1 each)"),
+        }
+    }
+    eprintln!("watch picked up the three changes in {:.1} s", started.elapsed().as_secs_f64());
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(child.wait().unwrap().success(), "Ctrl-C stops watch cleanly");
+    assert_eq!((added, updated, missing), (1, 1, 1));
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!((info["counts"]["ok"].as_u64(), info["counts"]["missing"].as_u64()), (Some(3), Some(1)));
+    // The changed file was embedded again: its new picture finds it first.
+    let found = stdout_json(&kindred(&lib, &["search", sample_files()[5].to_str().unwrap(), "--top", "1", "--json"]));
+    assert_eq!(found[0]["results"][0]["path"], std::fs::canonicalize(&files[0]).unwrap().to_str().unwrap());
+}

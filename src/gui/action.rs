@@ -140,6 +140,8 @@ pub enum Action {
     PasteImage(std::sync::Arc<eframe::egui::ColorImage>),
     /// Imports files and folders in the background.
     StartImport(Vec<PathBuf>),
+    /// Imports every folder the library follows again (new, changed, moved, deleted files).
+    Rescan,
     /// Opens the "Import a folder" window (a path field, Browse…, Import).
     PickFolder,
     /// Browse… in that window: the system's folder dialog, where there is one.
@@ -525,6 +527,14 @@ impl KindredApp {
                 } else {
                     self.import.running = Some(RunningImport::new());
                     self.worker.send(Command::Import { roots });
+                }
+            }
+            Action::Rescan => {
+                if self.import.is_running() {
+                    self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
+                } else {
+                    self.import.running = Some(RunningImport::new());
+                    self.worker.send(Command::Rescan);
                 }
             }
             Action::PickFolder => self.import.ask = Some(ImportAsk::default()),

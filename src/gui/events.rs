@@ -65,6 +65,14 @@ impl KindredApp {
                 self.thumbs.clear();
                 self.detail.clear();
             }
+            Event::FoldersChanged(summary) => {
+                self.status.folders_changed(&summary);
+                self.refresh_library();
+                if summary.updated + summary.moved > 0 {
+                    self.thumbs.clear();
+                    self.detail.clear();
+                }
+            }
             Event::ImportFailed(msg) => {
                 self.import.running = None;
                 self.banner = Some(msg);
