@@ -63,7 +63,17 @@ pub enum Command {
         /// How many results, and by which aspects.
         #[command(flatten)]
         ranking: Ranking,
+        /// Only results in this folder (or its subfolders).
+        #[arg(long = "in", value_name = "FOLDER")]
+        within: Option<PathBuf>,
         /// Print results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the library's folders (those it follows, and their subfolders) with how many
+    /// searchable artworks each holds.
+    Folders {
+        /// Print as JSON: [{"path", "depth", "artworks"}], depth first.
         #[arg(long)]
         json: bool,
     },
@@ -219,7 +229,10 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     }
     let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
-        Command::Search { queries, ranking, json } => search(&mut library, queries, ranking.top, ranking.weights(), *json),
+        Command::Search { queries, ranking, within, json } => {
+            search(&mut library, queries, ranking.top, ranking.weights(), within.as_deref(), *json)
+        }
+        Command::Folders { json } => folders(&library, *json),
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Watch { json } => watch::run(&mut library, *json),
         Command::Info { json } => info(&mut library, *json),
@@ -335,12 +348,28 @@ fn query_error(e: &crate::Error) -> bool {
 
 /// Answers each query. A query that fails on its own account is reported (on stderr, and as its
 /// `error` in JSON) and the others are answered; the command then exits 1.
-fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weights, json: bool) -> Result<()> {
+fn search(
+    library: &mut Library,
+    queries: &[QueryArg],
+    k: usize,
+    weights: &Weights,
+    within: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
+    if let Some(folder) = within
+        && !folder.is_dir()
+    {
+        bail!("--in {}: no such folder", printable_path(folder));
+    }
     let mut out = Vec::new();
     let mut failed = 0;
     for QueryArg { text, query } in queries {
         let q = printable(text.as_encoded_bytes());
-        let results = match library.search(query, weights, k) {
+        let searched = match within {
+            Some(folder) => library.search_in(query, weights, k, folder),
+            None => library.search(query, weights, k),
+        };
+        let results = match searched {
             Ok(r) => r,
             Err(e) if query_error(&e) => {
                 failed += 1;
@@ -370,6 +399,26 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
     }
     if failed > 0 {
         bail!("{failed} of {} queries failed (the others were answered)", queries.len());
+    }
+    Ok(())
+}
+
+fn folders(library: &Library, json: bool) -> Result<()> {
+    let tree = library.folders()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&tree)?);
+        return Ok(());
+    }
+    if tree.is_empty() {
+        println!("the library follows no folders yet: import one with `kindred import FOLDER`");
+    }
+    for folder in &tree {
+        let name = if folder.depth == 0 {
+            printable_path(&folder.path)
+        } else {
+            crate::pathtext::printable(folder.path.file_name().unwrap_or_default().as_encoded_bytes())
+        };
+        println!("{:>8}  {}{name}", crate::readable::thousands(folder.artworks), "  ".repeat(folder.depth));
     }
     Ok(())
 }

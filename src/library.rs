@@ -26,7 +26,7 @@ pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 mod boards;
 mod folders;
 
-pub use folders::ROOT_NOT_FOUND;
+pub use folders::{Folder, ROOT_NOT_FOUND, folder_tree};
 
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";

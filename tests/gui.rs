@@ -1356,3 +1356,63 @@ fn a_board_is_exported_from_the_app_with_its_contact_sheet_and_nothing_is_overwr
     let sheet = image::open(out.join("Favourites contact sheet.png")).unwrap();
     assert!(sheet.width() > 100 && sheet.height() > 100);
 }
+
+// ---- Folders ----
+
+/// Labels of the library tiles shown: file names.
+fn shown_names(h: &Harness<'_, KindredApp>) -> Vec<String> {
+    let mut names: Vec<String> =
+        buttons(h, "artwork: ").iter().map(|l| l["artwork: ".len()..].split(", in ").next().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+fn sorted_names(files: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = files.iter().map(|f| name(f)).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_folder_tree_filters_the_grid_and_search_in_keeps_results_to_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let sky = copy_into(&sample_files()[..4], &art.join("sky"));
+    let sea = copy_into(&sample_files()[4..7], &art.join("sea"));
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), std::slice::from_ref(&art)).added, 7);
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid and its folders", |h| {
+        buttons(h, "artwork: ").len() == 7 && h.query_by_label("sky  (4)").is_some()
+    });
+    h.get_by_label("All folders  (7)");
+
+    // A folder in the tree: only its artworks.
+    h.get_by_label("sky  (4)").click();
+    h.step();
+    h.step();
+    assert_eq!(shown_names(&h), sorted_names(&sky));
+    h.get_by_label("4 of 7 artworks");
+    h.get_by_label("sea  (3)").click();
+    h.step();
+    h.step();
+    assert_eq!(shown_names(&h), sorted_names(&sea));
+    h.get_by_label("All folders  (7)").click();
+    h.step();
+    h.step();
+    assert_eq!(buttons(&h, "artwork: ").len(), 7, "everything again");
+
+    // "Search in" above the results: only the sea folder's artworks are ranked.
+    query_artwork(&mut h, &name(&sky[0]));
+    assert_eq!(result_labels(&h).len(), 6, "the whole library, the query left out");
+    h.get_by_role(Role::ComboBox).click(); // "Search in", the query view's only drop-down
+    h.step();
+    h.step();
+    h.get_by(|n| n.label().is_some_and(|l| l.trim_start() == "sea  (3)")).click();
+    h.step();
+    let sea_dir = std::fs::canonicalize(art.join("sea")).unwrap();
+    wait_until(&mut h, "the results in sea", |h| {
+        h.state().hits().is_some_and(|hits| hits.len() == 3 && hits.iter().all(|hit| hit.path.starts_with(&sea_dir)))
+    });
+    assert_eq!(result_labels(&h).len(), 3);
+}

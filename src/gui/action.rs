@@ -140,6 +140,8 @@ pub enum Action {
     PasteImage(std::sync::Arc<eframe::egui::ColorImage>),
     /// Imports files and folders in the background.
     StartImport(Vec<PathBuf>),
+    /// Keeps searches to a folder (and its subfolders), or `None`: the whole library.
+    SearchIn(Option<PathBuf>),
     /// Imports every folder the library follows again (new, changed, moved, deleted files).
     Rescan,
     /// Opens the "Import a folder" window (a path field, Browse…, Import).
@@ -528,6 +530,11 @@ impl KindredApp {
                     self.import.running = Some(RunningImport::new());
                     self.worker.send(Command::Import { roots });
                 }
+            }
+            Action::SearchIn(folder) => {
+                self.scope.within = folder.clone();
+                self.worker.send(Command::SearchIn(folder));
+                self.run_search();
             }
             Action::Rescan => {
                 if self.import.is_running() {

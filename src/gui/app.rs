@@ -21,6 +21,7 @@ use super::library::LibraryGrid;
 use super::lightbox::{Lightbox, Source};
 use super::loader::Loader;
 use super::results::GridNav;
+use super::scope::SearchScope;
 use super::state::{SearchState, View};
 use super::status_bar::StatusBar;
 use super::thumbs::ThumbCache;
@@ -48,6 +49,8 @@ pub struct KindredApp {
     pub(super) import: ImportPanel,
     pub(super) detail: DetailPanel,
     pub(super) status: StatusBar,
+    /// The folder searches are kept to.
+    pub(super) scope: SearchScope,
     /// A dismissable message (e.g. a dropped file that is not an image).
     pub(super) banner: Option<String>,
     pub(super) thumbs: ThumbCache,
@@ -117,6 +120,7 @@ impl KindredApp {
             import: ImportPanel::default(),
             detail: DetailPanel::default(),
             status: StatusBar::default(),
+            scope: SearchScope::default(),
             banner: None,
             thumbs: ThumbCache::default(),
             loader: Loader::spawn(),
@@ -354,6 +358,7 @@ impl KindredApp {
             import,
             detail,
             status,
+            scope,
             banner,
             thumbs,
             loader,
@@ -449,7 +454,10 @@ impl KindredApp {
             }
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),
-                View::Query(query) => query.show(ui, settings, &mut frame),
+                View::Query(query) => {
+                    scope.show(ui, library.folders(), &mut frame);
+                    query.show(ui, settings, &mut frame)
+                }
                 View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
             }
         });

@@ -110,7 +110,10 @@ impl KindredApp {
             Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
             Event::Details { key, details } => self.detail.insert(key, details),
             Event::Artworks(list) => self.library.set_artworks(list),
-            Event::Info(info) => self.status.info = Some(*info),
+            Event::Info(info) => {
+                self.library.set_roots(info.roots.clone());
+                self.status.info = Some(*info);
+            }
             Event::Failures(list) => self.status.problems = Some(list),
             Event::Error(msg) => self.banner = Some(msg),
             Event::Boards(list) => self.boards.list = list,

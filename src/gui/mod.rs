@@ -27,6 +27,7 @@ mod loader;
 mod query_view;
 pub mod ranked;
 pub mod results;
+mod scope;
 mod settings;
 pub mod state;
 mod status_bar;

@@ -48,6 +48,8 @@ pub enum Command {
         /// Files or folders.
         roots: Vec<PathBuf>,
     },
+    /// Keep the searches that follow to a folder (`None`: the whole library).
+    SearchIn(Option<PathBuf>),
     /// Import every folder the library follows again (cancel with [`WorkerHandle::cancel_import`]).
     Rescan,
     /// Run a search; only the newest pending search is run.
@@ -236,7 +238,13 @@ impl WorkerHandle {
         let (event_tx, events) = unbounded();
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-        let worker = Worker { events: event_tx, cancel: cancel.clone(), ctx: ctx.clone(), previewed: Default::default() };
+        let worker = Worker {
+            events: event_tx,
+            cancel: cancel.clone(),
+            ctx: ctx.clone(),
+            previewed: Default::default(),
+            within: Default::default(),
+        };
         let thread = std::thread::Builder::new()
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
@@ -291,6 +299,8 @@ struct Worker {
     ctx: Arc<OnceLock<egui::Context>>,
     /// The query file whose preview and details were sent last: re-ranking it sends nothing again.
     previewed: std::cell::RefCell<Option<PathBuf>>,
+    /// Searches are kept to this folder ("only in folder …").
+    within: std::cell::RefCell<Option<PathBuf>>,
 }
 
 impl Worker {
@@ -427,6 +437,7 @@ impl Worker {
         match command {
             Command::Import { roots } => self.import(lib, Some(&roots)),
             Command::Rescan => self.import(lib, None),
+            Command::SearchIn(folder) => *self.within.borrow_mut() = folder,
             Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
             Command::LoadThumbnail(key) => self.thumbnail(lib, key),
             Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
@@ -592,7 +603,12 @@ impl Worker {
             *self.previewed.borrow_mut() = Some(p.clone());
         }
         // Copies of one picture take one tile (unfolded on demand).
-        match lib.search(&query, weights, k).and_then(|r| Ok(SearchResults { hits: lib.collapse_copies(r.hits)?, ..r })) {
+        let within = self.within.borrow().clone();
+        let searched = match &within {
+            Some(folder) => lib.search_in(&query, weights, k, folder),
+            None => lib.search(&query, weights, k),
+        };
+        match searched.and_then(|r| Ok(SearchResults { hits: lib.collapse_copies(r.hits)?, ..r })) {
             Ok(results) => self.send(Event::Results { token, results }),
             Err(e) => self.send(failed(e)),
         }

@@ -6,10 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use super::Library;
+use super::{Library, SearchResults};
+use crate::aspect::Weights;
+use crate::catalog::Status;
 use crate::catalog::roots::covering;
 use crate::error::Result;
 use crate::import::{ImportSummary, Progress};
+use crate::query::Query;
 use crate::watch::Changes;
 
 /// Why a root was left out of a rescan: its artworks are kept as they were, not marked missing,
@@ -55,11 +58,70 @@ impl Library {
         self.import_paths(&targets, cancel, progress)
     }
 
+    /// The folder tree of the searchable artworks ([`folder_tree`]).
+    pub fn folders(&self) -> Result<Vec<Folder>> {
+        let artworks = self.catalog.artworks_with_status(Status::Ok)?;
+        Ok(folder_tree(&self.roots()?, artworks.iter().map(|a| a.path.as_path())))
+    }
+
+    /// [`Library::search`] among the artworks in `folder` (and its subfolders) only: the `k` best
+    /// of them, scored exactly as the search scores them. Asks the search for more hits until `k`
+    /// are in the folder or the library is exhausted.
+    pub fn search_in(&mut self, query: &Query, weights: &Weights, k: usize, folder: &Path) -> Result<SearchResults> {
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+        let total = self.catalog.counts(&self.model)?.ok as usize;
+        let mut fetch = k.saturating_mul(4).max(64);
+        loop {
+            let mut results = self.search(query, weights, fetch)?;
+            results.hits.retain(|h| h.path.starts_with(&folder));
+            if results.hits.len() >= k || fetch >= total {
+                results.hits.truncate(k);
+                return Ok(results);
+            }
+            fetch = fetch.saturating_mul(4);
+        }
+    }
+
     /// Imports what a [`crate::watch::FolderWatcher`] reported: the changed paths, or every root
     /// when events were lost.
     pub fn follow_changes(&mut self, changes: &Changes, cancel: &AtomicBool, progress: &mut dyn FnMut(&Progress)) -> Result<ImportSummary> {
         if changes.rescan { self.rescan(cancel, progress) } else { self.import_changes(&changes.paths, cancel, progress) }
     }
+}
+
+/// A folder of the library's folder tree.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Folder {
+    /// The folder.
+    #[serde(serialize_with = "crate::pathtext::lossy")]
+    pub path: PathBuf,
+    /// 0 for a root (or the folder of an artwork outside every root), 1 for its subfolders...
+    pub depth: usize,
+    /// Searchable artworks in it and its subfolders.
+    pub artworks: usize,
+}
+
+/// The folder tree of artworks at `paths` under `roots`: each root and every folder below it that
+/// holds artworks (directly or deeper), depth first in path order, with counts. An artwork
+/// outside every root (one imported before roots were remembered, or under a forgotten root) is
+/// counted in its own folder, listed at depth 0.
+pub fn folder_tree<'a>(roots: &[PathBuf], paths: impl IntoIterator<Item = &'a Path>) -> Vec<Folder> {
+    let mut folders: std::collections::BTreeMap<PathBuf, (usize, usize)> = std::collections::BTreeMap::new();
+    for path in paths {
+        let Some(parent) = path.parent() else { continue };
+        let root = roots.iter().filter(|r| path.starts_with(r) && *r != path).max_by_key(|r| r.as_os_str().len());
+        let top = root.map_or(parent, PathBuf::as_path);
+        let top_depth = top.components().count();
+        for folder in parent.ancestors().take_while(|a| a.starts_with(top)) {
+            let entry = folders.entry(folder.to_path_buf()).or_insert((folder.components().count() - top_depth, 0));
+            entry.1 += 1;
+        }
+    }
+    // Roots without artworks are listed too (a folder just followed, still empty).
+    for root in roots {
+        folders.entry(root.clone()).or_insert((0, 0));
+    }
+    folders.into_iter().map(|(path, (depth, artworks))| Folder { path, depth, artworks }).collect()
 }
 
 /// What to import for the changed `paths`: the smallest covering set of existing files and
@@ -88,6 +150,25 @@ pub(super) fn rescan_targets(paths: &[PathBuf], roots: &[PathBuf], library: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_folder_tree_counts_artworks_in_each_folder_and_below() {
+        let roots = [PathBuf::from("/art"), PathBuf::from("/scans")];
+        let paths = ["/art/a.png", "/art/sky/b.png", "/art/sky/night/c.png", "/art/sky/night/d.png", "/art/sea/e.png", "/old/f.png"];
+        let tree = folder_tree(&roots, paths.iter().map(Path::new));
+        let listed: Vec<(&str, usize, usize)> = tree.iter().map(|f| (f.path.to_str().unwrap(), f.depth, f.artworks)).collect();
+        assert_eq!(
+            listed,
+            [
+                ("/art", 0, 5),
+                ("/art/sea", 1, 1),
+                ("/art/sky", 1, 3),
+                ("/art/sky/night", 2, 2),
+                ("/old", 0, 1),   // outside every root: its own folder
+                ("/scans", 0, 0), // a root still empty
+            ]
+        );
+    }
 
     #[test]
     fn changes_map_to_what_is_there_inside_the_roots() {
