@@ -16,6 +16,7 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 
 mod boards;
 pub(crate) mod roots;
+mod trashed;
 
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
 pub type ArtworkId = i64;

@@ -25,8 +25,10 @@ pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
 mod boards;
 mod folders;
+mod keep_only;
 
 pub use folders::{Folder, ROOT_NOT_FOUND, folder_tree};
+pub use keep_only::{KeptOnly, SystemTrash, Trash};
 
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";

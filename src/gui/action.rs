@@ -142,6 +142,23 @@ pub enum Action {
     StartImport(Vec<PathBuf>),
     /// Keeps searches to a folder (and its subfolders), or `None`: the whole library.
     SearchIn(Option<PathBuf>),
+    /// Shows the Duplicates view, looking for copies (again).
+    ShowDuplicates,
+    /// Draws more groups of copies.
+    MoreDuplicates,
+    /// "Keep only this one": asks to confirm keeping this member of this group.
+    AskKeepOnly {
+        /// The group, in the Duplicates view's order.
+        group: usize,
+        /// The member kept.
+        keep: usize,
+    },
+    /// Confirmed: moves the others of the group to the trash.
+    KeepOnly,
+    /// Not confirmed.
+    CancelKeepOnly,
+    /// Opens the board picker for these artworks.
+    PickBoardFor(Vec<ArtworkId>),
     /// Imports every folder the library follows again (new, changed, moved, deleted files).
     Rescan,
     /// Opens the "Import a folder" window (a path field, Browse…, Import).
@@ -263,7 +280,7 @@ impl KindredApp {
                 self.forward.clear();
                 match &mut self.view {
                     View::Query(q) => q.trail.push(entry),
-                    View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                    View::Library | View::Board(_) | View::Duplicates(_) => self.view = View::Query(QueryView::new(entry)),
                 }
                 self.run_search();
             }
@@ -289,7 +306,7 @@ impl KindredApp {
                 if let Some(entry) = self.forward.pop() {
                     match &mut self.view {
                         View::Query(q) => q.trail.push(entry),
-                        View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                        View::Library | View::Board(_) | View::Duplicates(_) => self.view = View::Query(QueryView::new(entry)),
                     }
                     self.run_search();
                 }
@@ -329,12 +346,14 @@ impl KindredApp {
                     let n = b.items().len();
                     b.nav.step(step, n);
                 }
+                View::Duplicates(_) => {}
             },
             Action::SelectIndex(i) => self.apply(Action::Click { index: i, how: ClickHow::Only }),
             Action::Click { index, how } => match &mut self.view {
                 View::Query(q) => q.results.click(index, how),
                 View::Library => self.library.nav.click(index, how),
                 View::Board(b) => b.nav.click(index, how),
+                View::Duplicates(_) => {}
             },
             Action::ToggleCopies(i) => {
                 if let View::Query(q) = &mut self.view
@@ -449,6 +468,7 @@ impl KindredApp {
                         self.apply(Action::Query(entry));
                     }
                 }
+                View::Duplicates(_) => {}
             },
             Action::OpenLightbox(source, index) => {
                 let items: Vec<Item> = match (source, &self.view) {
@@ -471,6 +491,7 @@ impl KindredApp {
                     View::Query(q) => (Source::Results, q.results.selected),
                     View::Library => (Source::Library, self.library.nav.selected),
                     View::Board(b) => (Source::Board, b.shown_selection()),
+                    View::Duplicates(_) => (Source::Library, None),
                 };
                 if let Some(i) = selected {
                     self.apply(Action::OpenLightbox(source, i));
@@ -514,6 +535,7 @@ impl KindredApp {
                     (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
                     (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
                     (None, View::Board(b)) => b.shown_selection().and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
+                    (None, View::Duplicates(_)) => None,
                 };
                 if let Some(path) = path {
                     self.apply(if file { Action::CopyFile(path) } else { Action::CopyImage(path) });
@@ -531,6 +553,12 @@ impl KindredApp {
                     self.worker.send(Command::Import { roots });
                 }
             }
+            Action::ShowDuplicates
+            | Action::MoreDuplicates
+            | Action::AskKeepOnly { .. }
+            | Action::KeepOnly
+            | Action::CancelKeepOnly
+            | Action::PickBoardFor(_) => self.apply_duplicates(action),
             Action::SearchIn(folder) => {
                 self.scope.within = folder.clone();
                 self.worker.send(Command::SearchIn(folder));
@@ -618,6 +646,7 @@ impl KindredApp {
                 chosen.into_iter().filter_map(|i| self.library.shown_at(i).map(|a| a.id)).collect()
             }
             View::Board(b) => b.chosen(),
+            View::Duplicates(_) => Vec::new(),
         }
     }
 

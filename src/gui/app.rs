@@ -76,6 +76,8 @@ pub struct KindredApp {
     pub(super) compact: bool,
     /// The window's size before the compact mode, to go back to.
     pub(super) size_before_compact: Option<egui::Vec2>,
+    /// Where "keep only this one" sends files: the system trash unless a test says otherwise.
+    pub(super) trash: std::sync::Arc<dyn crate::library::Trash>,
 }
 
 impl KindredApp {
@@ -134,6 +136,7 @@ impl KindredApp {
             boards: BoardsPanel::default(),
             compact: false,
             size_before_compact: None,
+            trash: std::sync::Arc::new(crate::library::SystemTrash),
         }
     }
 
@@ -168,7 +171,7 @@ impl KindredApp {
     pub fn search_state(&self) -> &SearchState {
         match &self.view {
             View::Query(q) => &q.search,
-            View::Library | View::Board(_) => &SearchState::Idle,
+            View::Library | View::Board(_) | View::Duplicates(_) => &SearchState::Idle,
         }
     }
 
@@ -203,6 +206,7 @@ impl KindredApp {
             View::Query(q) => q.results.selected,
             View::Library => self.library.nav.selected,
             View::Board(b) => b.shown_selection(),
+            View::Duplicates(_) => None,
         }
     }
 
@@ -212,6 +216,7 @@ impl KindredApp {
             View::Query(q) => &q.results,
             View::Library => &self.library.nav,
             View::Board(b) => &b.nav,
+            View::Duplicates(_) => &self.library.nav,
         }
     }
 
@@ -328,7 +333,7 @@ impl KindredApp {
         let keys = match (&self.lightbox, &self.view) {
             (Some(_), _) => Keys::Lightbox,
             (None, View::Query(_)) => Keys::Query,
-            (None, View::Library | View::Board(_)) => Keys::Library,
+            (None, View::Library | View::Board(_) | View::Duplicates(_)) => Keys::Library,
         };
         input::actions(&ctx, keys, &mut actions);
         self.thumbs.next_frame();
@@ -387,9 +392,17 @@ impl KindredApp {
         }
         let in_query = matches!(view, View::Query(_));
         let in_board = matches!(view, View::Board(_));
+        let in_duplicates = matches!(view, View::Duplicates(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
-            let bar = top_bar::Bar { in_query, in_board, can_forward: !forward.is_empty(), show_import, can_import: !import.is_running() };
+            let bar = top_bar::Bar {
+                in_query,
+                in_board: in_board || in_duplicates,
+                can_forward: !forward.is_empty(),
+                show_import,
+                can_import: !import.is_running(),
+                show_duplicates: !in_duplicates && library.count().is_some_and(|n| n > 1),
+            };
             top_bar::show(ui, settings, &bar, boards, &mut frame)
         });
         egui::Panel::bottom("status").show(ui, |ui| status.show(ui, library.count(), &mut frame));
@@ -430,12 +443,13 @@ impl KindredApp {
                     look: (Source::Board, i),
                 })
             }),
+            View::Duplicates(_) => None,
         };
         if let Some(ask) = &mut import.ask {
             ask.show(ui.ctx(), &mut frame);
         }
         // Always there (beside a non-empty library too), so selecting never reflows the grid.
-        if in_query || in_board || library.count().is_some_and(|n| n > 0) {
+        if !in_duplicates && (in_query || in_board || library.count().is_some_and(|n| n > 0)) {
             egui::Panel::right("detail").default_size(320.0).min_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("detail-scroll").show(ui, |ui| match subject {
                     Some(subject) => detail.show(ui, subject, &mut frame),
@@ -459,6 +473,7 @@ impl KindredApp {
                     query.show(ui, settings, &mut frame)
                 }
                 View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
+                View::Duplicates(duplicates) => duplicates.show(ui, &mut frame),
             }
         });
     }

@@ -115,7 +115,14 @@ impl KindredApp {
                 self.status.info = Some(*info);
             }
             Event::Failures(list) => self.status.problems = Some(list),
-            Event::Error(msg) => self.banner = Some(msg),
+            Event::Error(msg) => {
+                if let View::Duplicates(d) = &mut self.view {
+                    d.trashing = false;
+                }
+                self.banner = Some(msg)
+            }
+            Event::Duplicates(groups) => self.duplicates_found(groups),
+            Event::KeptOnly(done) => self.kept_only(done),
             Event::Boards(list) => self.boards.list = list,
             Event::Board(board) => {
                 if let View::Board(b) = &mut self.view

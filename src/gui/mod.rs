@@ -15,6 +15,7 @@ mod banner;
 pub mod board_view;
 mod boards;
 mod detail;
+pub mod duplicates_view;
 mod events;
 mod frame;
 #[cfg(unix)]

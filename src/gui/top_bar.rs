@@ -20,10 +20,12 @@ pub(super) struct Bar {
     pub show_import: bool,
     /// No import is running.
     pub can_import: bool,
+    /// "Duplicates" is offered (the library holds artworks, the view is another).
+    pub show_duplicates: bool,
 }
 
 pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards: &BoardsPanel, frame: &mut Frame) {
-    let Bar { in_query, in_board, can_forward, show_import, can_import } = *bar;
+    let Bar { in_query, in_board, can_forward, show_import, can_import, show_duplicates } = *bar;
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
@@ -39,6 +41,9 @@ pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards
             frame.act(Action::ShowLibrary);
         }
         boards.menu(ui, frame);
+        if show_duplicates && ui.button("Duplicates").on_hover_text("Groups of copies in the library").clicked() {
+            frame.act(Action::ShowDuplicates);
+        }
         if let Some(message) = boards.message() {
             ui.label(message);
         }

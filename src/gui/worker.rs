@@ -16,13 +16,16 @@ use crate::board::{Board, BoardId, BoardSummary, Placement};
 use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
+use crate::duplicates::DuplicateGroup;
 use crate::error::Error;
 use crate::import::{ImportSummary, Phase, Progress};
-use crate::library::{Info, Library, LibraryOptions, SearchResults};
+use crate::library::{Info, KeptOnly, Library, LibraryOptions, SearchResults, Trash};
 use crate::query::Query;
 use crate::watch::{Changes, DEBOUNCE, FolderWatcher};
 
 use super::app::file_name;
+
+mod duplicates;
 
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
@@ -90,6 +93,17 @@ pub enum Command {
     LoadBoard(BoardId),
     /// Change boards; the worker answers with the boards, the changed board and what was done.
     ChangeBoard(BoardChange),
+    /// Find the groups of copies ([`Library::duplicates`]).
+    FindDuplicates,
+    /// "Keep only this one": move `others` to `trash`, then list the groups again.
+    KeepOnly {
+        /// The artwork kept.
+        keep: ArtworkId,
+        /// The other members of its group.
+        others: Vec<ArtworkId>,
+        /// Where they go (the system trash; tests record instead).
+        trash: Arc<dyn Trash>,
+    },
 }
 
 /// A change to boards, made by the worker through the library's board API.
@@ -215,6 +229,10 @@ pub enum Event {
     Board(Board),
     /// A board change was made; what to tell the user (e.g. "Added 2 to Favourites").
     BoardChanged(String),
+    /// The groups of copies, best member first, or why they could not be found.
+    Duplicates(Result<Vec<DuplicateGroup>, String>),
+    /// What "keep only this one" did.
+    KeptOnly(KeptOnly),
     /// Something failed.
     Error(String),
     /// Something the user should know once, e.g. the library is read-only or the search index was
@@ -462,6 +480,8 @@ impl Worker {
                 Err(e) => self.send(Event::Error(format!("cannot open the board: {}", one_line(&e)))),
             },
             Command::ChangeBoard(change) => self.change_board(lib, change),
+            Command::FindDuplicates => self.duplicates(lib),
+            Command::KeepOnly { keep, others, trash } => self.keep_only(lib, keep, &others, trash.as_ref()),
             Command::Details(id) => {
                 let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
