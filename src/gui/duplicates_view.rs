@@ -274,10 +274,8 @@ impl super::app::KindredApp {
                     self.worker.send(Command::KeepOnly { keep, others, trash: self.trash.clone() });
                 }
             }
-            Action::PickBoardFor(artworks) => {
-                if !artworks.is_empty() {
-                    self.boards.picker = Some(super::boards::Picker { artworks, new_name: String::new() });
-                }
+            Action::PickBoardFor(artworks) if !artworks.is_empty() => {
+                self.boards.picker = Some(super::boards::Picker { artworks, new_name: String::new() });
             }
             _ => {}
         }

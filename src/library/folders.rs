@@ -187,6 +187,6 @@ mod tests {
         assert_eq!(rescan_targets(&changed, std::slice::from_ref(&root), &lib), vec![root.clone()]);
         let changed = [root.join("sub/new.png"), root.join("sub/old.png")];
         assert_eq!(rescan_targets(&changed, std::slice::from_ref(&root), &lib), vec![root.join("sub")]);
-        assert_eq!(rescan_targets(&changed[..1], &[root.clone()], &lib), vec![root.join("sub/new.png")]);
+        assert_eq!(rescan_targets(&changed[..1], std::slice::from_ref(&root), &lib), vec![root.join("sub/new.png")]);
     }
 }
