@@ -15,6 +15,8 @@ use crate::model::ModelId;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
 mod boards;
+pub(crate) mod roots;
+mod trashed;
 
 /// Stable identifier of an artwork in a library (SQLite rowid; also the index key).
 pub type ArtworkId = i64;
@@ -76,6 +78,15 @@ CREATE TABLE board_items (
 ) WITHOUT ROWID;
 CREATE INDEX board_items_artwork ON board_items(artwork_id);
 INSERT INTO boards(id, name, position, created) VALUES (1, 'Favourites', 0, unixepoch());
+"#,
+    r#"
+-- The folders (and files) the library follows (catalog/roots.rs): every path given to `import`,
+-- kept as the smallest set covering them. Rescans and `watch` start from them. Filled from the
+-- artworks' folders when an older catalog is migrated (roots::backfill).
+CREATE TABLE roots (
+    path  BLOB PRIMARY KEY,           -- OS path bytes, canonical
+    added INTEGER NOT NULL            -- unix seconds
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -193,6 +204,9 @@ const KINDRED_SCHEMA_NAMES: &[&str] = &["artworks", "artworks_hash", "embeddings
 /// recognises one whose stamp was lost.
 const KINDRED_SCHEMA_3_NAMES: &[&str] =
     &["artworks", "artworks_hash", "board_items", "board_items_artwork", "boards", "embeddings", "meta", "thumbnails"];
+/// The same from schema 4 (roots) on.
+const KINDRED_SCHEMA_4_NAMES: &[&str] =
+    &["artworks", "artworks_hash", "board_items", "board_items_artwork", "boards", "embeddings", "meta", "roots", "thumbnails"];
 
 /// Whether an open catalog may be created if absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,7 +327,8 @@ impl Catalog {
         if !writable {
             // Schema 2 only adds `embeddings.transparent`, which reads as 0 where it is missing
             // ([`Catalog::transparent`]), schema 3 the boards, read as an empty Favourites where
-            // they are missing (catalog/boards.rs): a library on read-only media stays readable.
+            // they are missing (catalog/boards.rs), schema 4 the roots, read as none: a library on
+            // read-only media stays readable.
             if version < READABLE_FROM_SCHEMA {
                 let what = format!("needs an upgrade (schema {version}) but is read-only");
                 return Err(Error::Catalog { path: self.path.clone(), what, source: None });
@@ -328,6 +343,9 @@ impl Catalog {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql).map_err(|e| open_error(&self.path, &format!("cannot migrate to schema {}", i + 1), e))?;
+            if i + 1 == roots::SCHEMA {
+                roots::backfill(&tx).map_err(|e| open_error(&self.path, "cannot migrate to schema 4", e))?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
@@ -348,7 +366,10 @@ impl Catalog {
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(if names.is_empty() && version == 0 {
             Contents::Empty
-        } else if (names == KINDRED_SCHEMA_NAMES && version >= 1) || (names == KINDRED_SCHEMA_3_NAMES && version >= 3) {
+        } else if (names == KINDRED_SCHEMA_NAMES && version >= 1)
+            || (names == KINDRED_SCHEMA_3_NAMES && version >= 3)
+            || (names == KINDRED_SCHEMA_4_NAMES && version >= 4)
+        {
             // A catalog made before Kindred stamped its application id.
             Contents::Kindred
         } else {

@@ -43,10 +43,10 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Import (or re-scan) image files and folders into the library.
+    /// Import (or re-scan) image files and folders into the library. The library remembers them:
+    /// without paths, every folder imported before is scanned again.
     Import {
-        /// Files or folders; folders are walked recursively.
-        #[arg(required = true)]
+        /// Files or folders; folders are walked recursively. None: rescan the library's folders.
         paths: Vec<PathBuf>,
         /// Distance metric for this library: cosine, euclidean, manhattan, ip.
         #[arg(long)]
@@ -69,7 +69,17 @@ pub enum Command {
         /// How many results, and by which aspects.
         #[command(flatten)]
         ranking: Ranking,
+        /// Only results in this folder (or its subfolders).
+        #[arg(long = "in", value_name = "FOLDER")]
+        within: Option<PathBuf>,
         /// Print results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the library's folders (those it follows, and their subfolders) with how many
+    /// searchable artworks each holds.
+    Folders {
+        /// Print as JSON: [{"path", "depth", "artworks"}], depth first.
         #[arg(long)]
         json: bool,
     },
@@ -81,6 +91,13 @@ pub enum Command {
         #[arg(long, value_name = "T", value_parser = parse_similarity)]
         threshold: Option<f32>,
         /// Print as JSON: {"groups": [{"kind": "exact"|"near", "members": [{"id", "path", "size", "width", "height"}]}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Follow the library's folders: new and changed files are imported, moved ones re-linked,
+    /// deleted ones marked missing, within seconds, until Ctrl-C. Starts with a rescan.
+    Watch {
+        /// Print each batch's summary as one JSON line.
         #[arg(long)]
         json: bool,
     },
@@ -104,6 +121,7 @@ pub enum Command {
 mod board;
 mod map;
 mod steer;
+mod watch;
 
 /// How results are ranked and how many are shown (`search`, `board similar`).
 #[derive(Args, Debug)]
@@ -222,11 +240,13 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     }
     let result = match command {
         Command::Import { paths, metric, json } => import(&mut library, paths, *metric, *json),
-        Command::Search { queries, steering, ranking, json } => match steering.queries(queries) {
-            Ok(queries) => search(&mut library, &queries, ranking.top, ranking.weights(), *json),
+        Command::Search { queries, steering, ranking, within, json } => match steering.queries(queries) {
+            Ok(queries) => search(&mut library, &queries, ranking.top, ranking.weights(), within.as_deref(), *json),
             Err(e) => Err(e.into()),
         },
+        Command::Folders { json } => folders(&library, *json),
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
+        Command::Watch { json } => watch::run(&mut library, *json),
         Command::Info { json } => info(&mut library, *json),
         Command::Board { action } => board::run(&mut library, action),
         Command::Map(args) => map::run(&mut library, args),
@@ -268,7 +288,19 @@ fn import(library: &mut Library, paths: &[PathBuf], metric: Option<Metric>, json
         Phase::Indexing => bar.set_message("indexing"),
         Phase::Finished => bar.finish_and_clear(),
     };
-    let summary = library.import(paths, &cancel, &mut on_progress)?;
+    let summary = if paths.is_empty() {
+        let roots = library.roots()?;
+        if roots.is_empty() {
+            bail!("the library follows no folders yet: import one with `kindred import FOLDER`");
+        }
+        if !json {
+            let list: Vec<String> = roots.iter().map(|r| printable_path(r)).collect();
+            eprintln!("rescanning {}", list.join(", "));
+        }
+        library.rescan(&cancel, &mut on_progress)?
+    } else {
+        library.import(paths, &cancel, &mut on_progress)?
+    };
     bar.finish_and_clear();
     if json {
         let mut value = serde_json::to_value(&summary)?;
@@ -332,12 +364,28 @@ fn query_error(e: &crate::Error) -> bool {
 
 /// Answers each query. A query that fails on its own account is reported (on stderr, and as its
 /// `error` in JSON) and the others are answered; the command then exits 1.
-fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weights, json: bool) -> Result<()> {
+fn search(
+    library: &mut Library,
+    queries: &[QueryArg],
+    k: usize,
+    weights: &Weights,
+    within: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
+    if let Some(folder) = within
+        && !folder.is_dir()
+    {
+        bail!("--in {}: no such folder", printable_path(folder));
+    }
     let mut out = Vec::new();
     let mut failed = 0;
     for QueryArg { text, query } in queries {
         let q = printable(text.as_encoded_bytes());
-        let results = match library.search(query, weights, k) {
+        let searched = match within {
+            Some(folder) => library.search_in(query, weights, k, folder),
+            None => library.search(query, weights, k),
+        };
+        let results = match searched {
             Ok(r) => r,
             Err(e) if query_error(&e) => {
                 failed += 1;
@@ -367,6 +415,26 @@ fn search(library: &mut Library, queries: &[QueryArg], k: usize, weights: &Weigh
     }
     if failed > 0 {
         bail!("{failed} of {} queries failed (the others were answered)", queries.len());
+    }
+    Ok(())
+}
+
+fn folders(library: &Library, json: bool) -> Result<()> {
+    let tree = library.folders()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&tree)?);
+        return Ok(());
+    }
+    if tree.is_empty() {
+        println!("the library follows no folders yet: import one with `kindred import FOLDER`");
+    }
+    for folder in &tree {
+        let name = if folder.depth == 0 {
+            printable_path(&folder.path)
+        } else {
+            crate::pathtext::printable(folder.path.file_name().unwrap_or_default().as_encoded_bytes())
+        };
+        println!("{:>8}  {}{name}", crate::readable::thousands(folder.artworks), "  ".repeat(folder.depth));
     }
     Ok(())
 }
@@ -453,6 +521,8 @@ fn info(library: &mut Library, json: bool) -> Result<()> {
         (Some(p), None) => println!("runtime   ONNX Runtime {} ({})", info.runtime, printable_path(p)),
         (None, _) => println!("runtime   {}", info.runtime),
     }
+    let roots: Vec<String> = info.roots.iter().map(|r| printable_path(r)).collect();
+    println!("folders   {}", if roots.is_empty() { "none yet (`kindred import FOLDER`)".to_string() } else { roots.join(", ") });
     println!("metric    {}", info.metric);
     println!("index     {} with {} vectors per aspect ({})", info.index.kind, info.index.vectors, info.index.state);
     println!("formats   {}", crate::decode::supported_list());

@@ -94,6 +94,9 @@ pub enum Error {
     /// The search index could not be built, loaded or searched.
     #[error("search index: {0}")]
     Index(String),
+    /// File-system notifications could not be set up (`kindred watch`, the app following folders).
+    #[error("cannot follow the library's folders")]
+    Watch(#[source] notify::Error),
     /// The request itself is wrong (an unknown artwork id, weights that are all zero, …).
     #[error("{0}")]
     Usage(String),

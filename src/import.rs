@@ -153,7 +153,15 @@ pub fn import(roots: &[PathBuf], ctx: ImportContext<'_>) -> Result<ImportSummary
     let mut todo = Vec::new();
     for (path, size, mtime_ns) in &found {
         match known.get(path) {
-            Some(s) if s.size == *size && s.mtime_ns == *mtime_ns && (s.embedded || s.status == Status::Failed) => summary.unchanged += 1,
+            // A missing artwork found again (restored from the trash) is looked at: it comes back.
+            Some(s)
+                if s.size == *size
+                    && s.mtime_ns == *mtime_ns
+                    && s.status != Status::Missing
+                    && (s.embedded || s.status == Status::Failed) =>
+            {
+                summary.unchanged += 1
+            }
             previous => todo.push(Candidate { path: path.clone(), size: *size, mtime_ns: *mtime_ns, previous: previous.copied() }),
         }
     }
@@ -496,6 +504,13 @@ fn store_known(
         return Ok(());
     }
     if let Some(prev) = file.previous.filter(|p| sources.contains(&p.id)) {
+        if prev.status == Status::Missing {
+            // Back at its path with its content (restored from the trash): searchable again.
+            writer.restore(prev.id, &file.path, file.size, file.mtime_ns)?;
+            summary.updated += 1;
+            summary.changed_ids.push(prev.id);
+            return Ok(());
+        }
         // Same path, same content, new timestamp: nothing to recompute.
         writer.touch(prev.id, file.size, file.mtime_ns)?;
         summary.updated += 1;

@@ -32,6 +32,7 @@ pub mod region;
 pub mod runtime;
 pub mod search;
 pub mod vectors;
+pub mod watch;
 
 pub use aspect::{Aspect, PerAspect, Weights};
 pub use error::{Error, Result};

@@ -25,8 +25,13 @@ use crate::vectors::{ArtworkFeatures, Embedding};
 pub use crate::index::{EXACT_BELOW, IndexInfo, IndexKind};
 
 mod boards;
+mod folders;
+mod keep_only;
 mod map;
 mod steer;
+
+pub use folders::{Folder, ROOT_NOT_FOUND, folder_tree};
+pub use keep_only::{KeptOnly, SystemTrash, Trash};
 
 /// The catalog's file name in a library directory.
 const CATALOG: &str = "catalog.sqlite";
@@ -93,6 +98,9 @@ pub struct Info {
     pub runtime_source: Option<runtime::RuntimeSource>,
     /// Distance metric.
     pub metric: Metric,
+    /// The folders (and files) the library follows.
+    #[serde(serialize_with = "crate::pathtext::lossy_vec")]
+    pub roots: Vec<PathBuf>,
     /// Index state.
     pub index: IndexInfo,
 }
@@ -201,11 +209,31 @@ impl Library {
     }
 
     /// Imports files and folders, reporting progress; `cancel` stops after the batch in flight.
+    /// The library remembers them as roots it follows ([`Library::rescan`], `kindred watch`).
     pub fn import(&mut self, roots: &[PathBuf], cancel: &AtomicBool, progress: &mut dyn FnMut(&Progress)) -> Result<ImportSummary> {
+        self.import_with(roots, true, cancel, progress)
+    }
+
+    /// Imports without remembering the paths as roots (a rescan, a watched change).
+    fn import_paths(&mut self, paths: &[PathBuf], cancel: &AtomicBool, progress: &mut dyn FnMut(&Progress)) -> Result<ImportSummary> {
+        self.import_with(paths, false, cancel, progress)
+    }
+
+    fn import_with(
+        &mut self,
+        roots: &[PathBuf],
+        remember: bool,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<ImportSummary> {
         let _lock = self.write_lock()?;
         let generation = self.catalog.generation()?;
         let ctx = ImportContext { catalog: &mut self.catalog, model: &self.model, embedder: &mut self.embedder, cancel, progress };
         let summary = import::import(roots, ctx)?;
+        if remember {
+            let canonical: Vec<PathBuf> = roots.iter().filter_map(|r| fs::canonicalize(r).ok()).collect();
+            self.catalog.remember_roots(&canonical)?;
+        }
         progress(&Progress::phase(Phase::Indexing));
         self.index.update_after_import(&self.catalog, &self.model, self.metric()?, generation, &summary)?;
         progress(&Progress::phase(Phase::Finished));
@@ -390,6 +418,7 @@ impl Library {
             runtime_path,
             runtime_source,
             metric,
+            roots: self.catalog.roots()?,
             index,
         })
     }

@@ -21,6 +21,15 @@ pub fn lossy_option<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok
     }
 }
 
+/// A list of lossy paths.
+pub fn lossy_vec<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(paths.len()))?;
+    for path in paths {
+        seq.serialize_element(&path.to_string_lossy())?;
+    }
+    seq.end()
+}
+
 /// `[path, text]` pairs with lossy paths (import errors).
 pub fn lossy_pairs<S: Serializer>(pairs: &[(PathBuf, String)], s: S) -> Result<S::Ok, S::Error> {
     let mut seq = s.serialize_seq(Some(pairs.len()))?;

@@ -540,3 +540,145 @@ fn map_of_an_empty_or_one_artwork_library_and_of_no_library() {
     assert!(kindred(&lib, &["map", "--png", png.to_str().unwrap()]).status.success());
     assert!(png.is_file());
 }
+
+/// `kindred import` without paths rescans the folders the library remembers: new files are added,
+/// deleted ones marked missing; a folder that is not there is reported and its artworks kept.
+#[test]
+fn import_without_paths_rescans_the_remembered_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let empty = kindred(&lib, &["import"]);
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("follows no folders yet"), "{}", String::from_utf8_lossy(&empty.stderr));
+    let (art, drive) = (tmp.path().join("art"), tmp.path().join("drive"));
+    let files = copy_into(&sample_files()[..4], &art);
+    let on_drive = copy_into(&sample_files()[4..6], &drive);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap(), drive.to_str().unwrap(), on_drive[0].to_str().unwrap()]).status.success());
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    let roots: Vec<&str> = info["roots"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(roots, [canonical(&art), canonical(&drive)], "a file inside a remembered folder adds no root");
+
+    let drive_root = canonical(&drive);
+    copy_into(&sample_files()[6..7], &art.join("new folder"));
+    std::fs::remove_file(&files[0]).unwrap();
+    std::fs::rename(&drive, tmp.path().join("unplugged")).unwrap();
+    let summary = stdout_json(&kindred(&lib, &["import", "--json"]));
+    assert_eq!((summary["added"].as_u64(), summary["missing"].as_u64(), summary["unchanged"].as_u64()), (Some(1), Some(1), Some(3)));
+    let errors = summary["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0][0], drive_root.as_str());
+    assert!(errors[0][1].as_str().unwrap().contains("kept as they were"));
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!(
+        (info["counts"]["ok"].as_u64(), info["counts"]["missing"].as_u64()),
+        (Some(6), Some(1)),
+        "the unplugged drive's artworks stay"
+    );
+}
+
+/// `kindred watch` imports a new file (in a folder made while watching), embeds a changed one
+/// again and marks a deleted one missing, all within 10 s (the bound); Ctrl-C stops it cleanly.
+#[test]
+fn watch_picks_up_a_new_a_changed_and_a_deleted_file() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..3], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kindred"))
+        .arg("--library")
+        .arg(&lib)
+        .args(["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<(bool, String)>();
+    for (is_out, stream) in
+        [(true, Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>), (false, Box::new(child.stderr.take().unwrap()))]
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send((is_out, line));
+            }
+        });
+    }
+    let deadline = |secs| std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let until = deadline(60);
+    while !rx.recv_timeout(std::time::Duration::from_secs(1)).is_ok_and(|(out, l)| !out && l.starts_with("watching")) {
+        assert!(std::time::Instant::now() < until, "watch did not start");
+    }
+    let started = std::time::Instant::now();
+    copy_into(&sample_files()[3..4], &art.join("made while watching"));
+    std::fs::copy(&sample_files()[5], &files[0]).unwrap(); // another picture under the same name
+    std::fs::remove_file(&files[1]).unwrap();
+    let (mut added, mut updated, mut missing) = (0, 0, 0);
+    // The bound: within 10 s (it takes about 0.5 s here).
+    let until = deadline(10);
+    while added < 1 || updated < 1 || missing < 1 {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((true, line)) => {
+                let s: serde_json::Value = serde_json::from_str(&line).unwrap();
+                added += s["added"].as_u64().unwrap();
+                updated += s["updated"].as_u64().unwrap();
+                missing += s["missing"].as_u64().unwrap();
+            }
+            Ok((false, line)) => eprintln!("watch: {line}"),
+            Err(_) => panic!("within 10 s: added {added}, updated {updated}, missing {missing} (expected 1 each)"),
+        }
+    }
+    eprintln!("watch picked up the three changes in {:.1} s", started.elapsed().as_secs_f64());
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(child.wait().unwrap().success(), "Ctrl-C stops watch cleanly");
+    assert_eq!((added, updated, missing), (1, 1, 1));
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!((info["counts"]["ok"].as_u64(), info["counts"]["missing"].as_u64()), (Some(3), Some(1)));
+    // The changed file was embedded again: its new picture finds it first.
+    let found = stdout_json(&kindred(&lib, &["search", sample_files()[5].to_str().unwrap(), "--top", "1", "--json"]));
+    assert_eq!(found[0]["results"][0]["path"], std::fs::canonicalize(&files[0]).unwrap().to_str().unwrap());
+}
+
+/// `kindred folders` lists the folder tree with counts; `search --in FOLDER` ranks only that
+/// folder's artworks, in the order the unrestricted search ranks them.
+#[test]
+fn folders_and_search_in_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let art = tmp.path().join("art");
+    let sky = copy_into(&sample_files()[..4], &art.join("sky"));
+    copy_into(&sample_files()[4..7], &art.join("sea/deep"));
+    copy_into(&sample_files()[7..8], &art);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap()]).status.success());
+    let tree = stdout_json(&kindred(&lib, &["folders", "--json"]));
+    let listed: Vec<(String, u64, u64)> = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["depth"].as_u64().unwrap(), f["artworks"].as_u64().unwrap()))
+        .collect();
+    let root = std::fs::canonicalize(&art).unwrap();
+    let at = |p: &str| if p.is_empty() { root.to_str().unwrap().to_owned() } else { root.join(p).to_str().unwrap().to_owned() };
+    assert_eq!(listed, [(at(""), 0, 8), (at("sea"), 1, 3), (at("sea/deep"), 2, 3), (at("sky"), 1, 4)]);
+
+    let query = sky[0].to_str().unwrap();
+    let sea = art.join("sea");
+    let within = stdout_json(&kindred(&lib, &["search", query, "--in", sea.to_str().unwrap(), "--top", "2", "--json"]));
+    let within: Vec<&str> = within[0]["results"].as_array().unwrap().iter().map(|h| h["path"].as_str().unwrap()).collect();
+    let everything = stdout_json(&kindred(&lib, &["search", query, "--top", "100", "--json"]));
+    let in_sea: Vec<&str> = everything[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["path"].as_str().unwrap())
+        .filter(|p| p.starts_with(&at("sea")))
+        .collect();
+    assert_eq!(within, in_sea[..2], "the folder's best two, in the search's order");
+    let all_of_it = stdout_json(&kindred(&lib, &["search", query, "--in", sea.to_str().unwrap(), "--json"]));
+    assert_eq!(all_of_it[0]["results"].as_array().unwrap().len(), 3, "never more than the folder holds");
+    let nowhere = kindred(&lib, &["search", query, "--in", tmp.path().join("nowhere").to_str().unwrap()]);
+    assert_eq!(nowhere.status.code(), Some(1));
+}

@@ -1583,3 +1583,152 @@ fn the_map_shows_every_artwork_a_click_queries_it_and_a_lasso_makes_a_board() {
     assert!(h.state().map_view().is_none());
     assert!(has_button(&h, "result 1: "));
 }
+
+// ---- Folders ----
+
+/// Labels of the library tiles shown: file names.
+fn shown_names(h: &Harness<'_, KindredApp>) -> Vec<String> {
+    let mut names: Vec<String> =
+        buttons(h, "artwork: ").iter().map(|l| l["artwork: ".len()..].split(", in ").next().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+fn sorted_names(files: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = files.iter().map(|f| name(f)).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_folder_tree_filters_the_grid_and_search_in_keeps_results_to_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let sky = copy_into(&sample_files()[..4], &art.join("sky"));
+    let sea = copy_into(&sample_files()[4..7], &art.join("sea"));
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), std::slice::from_ref(&art)).added, 7);
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid and its folders", |h| {
+        buttons(h, "artwork: ").len() == 7 && h.query_by_label("sky  (4)").is_some()
+    });
+    h.get_by_label("All folders  (7)");
+
+    // A folder in the tree: only its artworks.
+    h.get_by_label("sky  (4)").click();
+    h.step();
+    h.step();
+    assert_eq!(shown_names(&h), sorted_names(&sky));
+    h.get_by_label("4 of 7 artworks");
+    h.get_by_label("sea  (3)").click();
+    h.step();
+    h.step();
+    assert_eq!(shown_names(&h), sorted_names(&sea));
+    h.get_by_label("All folders  (7)").click();
+    h.step();
+    h.step();
+    assert_eq!(buttons(&h, "artwork: ").len(), 7, "everything again");
+
+    // "Search in" above the results: only the sea folder's artworks are ranked.
+    query_artwork(&mut h, &name(&sky[0]));
+    assert_eq!(result_labels(&h).len(), 6, "the whole library, the query left out");
+    h.get_by_role(Role::ComboBox).click(); // "Search in", the query view's only drop-down
+    h.step();
+    h.step();
+    h.get_by(|n| n.label().is_some_and(|l| l.trim_start() == "sea  (3)")).click();
+    h.step();
+    let sea_dir = std::fs::canonicalize(art.join("sea")).unwrap();
+    wait_until(&mut h, "the results in sea", |h| {
+        h.state().hits().is_some_and(|hits| hits.len() == 3 && hits.iter().all(|hit| hit.path.starts_with(&sea_dir)))
+    });
+    assert_eq!(result_labels(&h).len(), 3);
+}
+
+// ---- Duplicates ----
+
+/// A trash that moves files into a folder of its own and records what it was asked.
+#[derive(Debug)]
+struct FolderTrash {
+    dir: PathBuf,
+    asked: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl kindred::library::Trash for FolderTrash {
+    fn trash(&self, path: &Path) -> Result<(), String> {
+        self.asked.lock().unwrap().push(path.to_path_buf());
+        std::fs::rename(path, self.dir.join(path.file_name().unwrap())).map_err(|e| e.to_string())
+    }
+}
+
+/// The groups the Duplicates view shows: file names per group, best first.
+fn duplicate_groups(h: &Harness<'_, KindredApp>) -> Option<Vec<Vec<String>>> {
+    let groups = h.state().duplicates_view()?.groups()?;
+    Some(groups.iter().map(|g| g.members.iter().map(|m| name(&m.path)).collect()).collect())
+}
+
+#[test]
+fn the_duplicates_view_shows_the_groups_and_keep_only_this_one_asks_then_trashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..6], &art);
+    let copies = art.join("copies");
+    std::fs::create_dir_all(&copies).unwrap();
+    std::fs::copy(&files[0], copies.join("a-again.png")).unwrap();
+    near_duplicate(&files[1], &copies.join("b-small.jpg"));
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), std::slice::from_ref(&art)).added, 8);
+    let trash = Arc::new(FolderTrash { dir: tmp.path().join("trash"), asked: Default::default() });
+    std::fs::create_dir_all(&trash.dir).unwrap();
+
+    let mut h = harness(&dir);
+    h.state_mut().set_trash(trash.clone());
+    wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(8) && has_button(h, "Duplicates"));
+    click_button(&mut h, "Duplicates");
+    wait_until(&mut h, "the groups of copies", |h| duplicate_groups(h).is_some());
+    let groups = duplicate_groups(&h).unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    let near = groups.iter().position(|g| g.contains(&"b-small.jpg".to_string())).expect("the resized copy's group");
+    assert_eq!(groups[near], [name(&files[1]), "b-small.jpg".into()], "the original first: most pixels");
+    let exact = 1 - near;
+    let mut pair = groups[exact].clone();
+    pair.sort();
+    assert_eq!(pair, ["a-again.png".to_string(), name(&files[0])]);
+    h.get_by_label("Exact copies (the same bytes) · 2 files");
+    h.get_by_label("Near-duplicates (resized, re-encoded, cropped or retouched) · 2 files");
+    h.get_by_label(&format!("Best · {}", name(&files[1])));
+    h.get_by_label_contains("2 groups: 1 exact, 1 near · 2 files beside the best of their group");
+    assert_eq!(h.query_all_by_label("Reveal").count(), 4, "every member can be revealed, opened and added to a board");
+    assert_eq!(h.query_all_by_label("Add to board…").count(), 4);
+
+    // Keep only the original of the resized copy: asked first, nothing moved.
+    let keep_only = |h: &mut Harness<'_, KindredApp>, i: usize| {
+        h.query_all_by_label("Keep only this one").nth(i).expect("a Keep only this one button").click();
+        h.step();
+        h.step();
+        h.step(); // a modal is invisible on its first frame
+    };
+    keep_only(&mut h, near * 2);
+    h.get_by_label(&format!("Keep only {}?", name(&files[1])));
+    h.get_by_label_contains("b-small.jpg  (");
+    assert!(trash.asked.lock().unwrap().is_empty(), "nothing moves before the confirmation");
+    click_button(&mut h, "Cancel");
+    assert!(h.query_by_label(&format!("Keep only {}?", name(&files[1]))).is_none(), "closed");
+    assert!(copies.join("b-small.jpg").exists() && trash.asked.lock().unwrap().is_empty());
+
+    keep_only(&mut h, near * 2);
+    click_button(&mut h, "Move 1 file to the trash");
+    wait_until(&mut h, "the groups after the trash", |h| duplicate_groups(h).is_some_and(|g| g.len() == 1));
+    let small = std::fs::canonicalize(&copies).unwrap().join("b-small.jpg");
+    assert_eq!(*trash.asked.lock().unwrap(), std::slice::from_ref(&small), "the trash was asked for the copy only");
+    assert!(!small.exists() && trash.dir.join("b-small.jpg").exists() && files[1].exists());
+    assert!(h.state().banner().is_some_and(|b| b.contains("moved 1 file to the system trash")), "{:?}", h.state().banner());
+    wait_until(&mut h, "the library without the copy", |h| h.state().artwork_count() == Some(7));
+    drop(h);
+
+    // The catalog keeps it, marked: missing, with a note of where it went and what was kept.
+    let lib = open(&dir, LibraryOptions::default());
+    let gone = lib.catalog().artwork_by_path(&small).unwrap().expect("the record is kept");
+    assert_eq!(gone.status, kindred::catalog::Status::Missing);
+    let note = gone.error.unwrap();
+    assert!(note.contains("moved to the system trash") && note.contains(&name(&files[1])), "{note}");
+}

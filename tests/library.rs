@@ -446,3 +446,81 @@ fn all_adapts_to_cutouts_and_a_flattened_copy_stays_a_picture() {
     let texture = as_picture.hits[0].aspects[&Aspect::Texture];
     assert!(texture > 0.9 && texture <= 1.0 + 1e-4, "brushwork cosine of a copy: {texture}");
 }
+
+/// A trash that moves files into a folder of its own and records what it was asked (the test
+/// machine's desktop trash is not the test's to fill).
+#[derive(Debug)]
+struct FolderTrash {
+    dir: PathBuf,
+    asked: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl kindred::library::Trash for FolderTrash {
+    fn trash(&self, path: &std::path::Path) -> Result<(), String> {
+        self.asked.lock().unwrap().push(path.to_path_buf());
+        std::fs::rename(path, self.dir.join(path.file_name().unwrap())).map_err(|e| e.to_string())
+    }
+}
+
+/// "Keep only this one": the others go to the trash and leave the searchable set, the catalog
+/// keeps them with a note; a copy changed since its import is left alone; a file restored from
+/// the trash comes back at the next rescan, searchable again, without being embedded again.
+#[test]
+fn keep_only_this_one_trashes_the_others_and_a_restored_file_comes_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..6], &art);
+    let copies = art.join("copies");
+    std::fs::create_dir_all(&copies).unwrap();
+    std::fs::copy(&files[0], copies.join("a-again.png")).unwrap();
+    near_duplicate(&files[0], &copies.join("a-small.jpg"));
+    std::fs::copy(&files[1], copies.join("b-again.png")).unwrap();
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 9);
+    let trash = FolderTrash { dir: tmp.path().join("trash"), asked: Default::default() };
+    std::fs::create_dir_all(&trash.dir).unwrap();
+
+    let groups = lib.duplicates(None).unwrap();
+    let a = groups.iter().find(|g| g.members.len() == 3).expect("a, its copy and its small copy");
+    let (keep, others): (_, Vec<i64>) = (a.members[0].id, a.members[1..].iter().map(|m| m.id).collect());
+    let other_paths: Vec<PathBuf> = a.members[1..].iter().map(|m| m.path.clone()).collect();
+    let searchable = |lib: &kindred::Library| lib.catalog().counts(lib.model()).unwrap().ok;
+    let done = lib.keep_only(keep, &others, &trash).unwrap();
+    assert_eq!(done.kept, a.members[0].path);
+    assert_eq!(done.trashed, other_paths);
+    assert!(done.left.is_empty(), "{:?}", done.left);
+    assert_eq!(*trash.asked.lock().unwrap(), other_paths, "the trash was asked for exactly the others");
+    assert!(other_paths.iter().all(|p| !p.exists()) && a.members[0].path.exists());
+    assert_eq!(searchable(&lib), 7);
+    for id in &others {
+        let gone = lib.catalog().artwork(*id).unwrap().expect("the record is kept");
+        assert_eq!(gone.status, Status::Missing);
+        let note = gone.error.unwrap();
+        assert!(note.contains("moved to the system trash") && note.contains(&a.members[0].path.display().to_string()), "{note}");
+    }
+    let kept = Query::File(a.members[0].path.clone());
+    let hits = lib.search(&kept, &Weights::ALL, 9).unwrap().hits;
+    assert!(hits.iter().all(|h| !others.contains(&h.id)), "trashed copies are no longer found: {hits:?}");
+    assert_eq!(lib.duplicates(None).unwrap().len(), 1, "only b and its copy are left");
+
+    // A copy changed since its import is not taken for a copy any more: it stays.
+    let b = lib.duplicates(None).unwrap().remove(0);
+    std::fs::write(&b.members[1].path, b"changed").unwrap();
+    let done = lib.keep_only(b.members[0].id, &[b.members[1].id], &trash).unwrap();
+    assert!(done.trashed.is_empty() && done.left.len() == 1, "{done:?}");
+    assert!(b.members[1].path.exists());
+    assert_eq!(trash.asked.lock().unwrap().len(), 2, "the trash was not asked");
+    // Keeping one that is no longer there moves nothing.
+    assert!(lib.keep_only(others[0], &[keep], &trash).is_err());
+    assert!(a.members[0].path.exists());
+
+    // Restored from the trash (a move keeps its timestamp): the rescan brings it back as it was.
+    let restored = &other_paths[0];
+    std::fs::rename(trash.dir.join(restored.file_name().unwrap()), restored).unwrap();
+    let summary = lib.rescan(&std::sync::atomic::AtomicBool::new(false), &mut |_| {}).unwrap();
+    assert_eq!((summary.added, summary.updated, summary.failed), (0, 1, 1), "the restored file; the copy now garbage: {summary:?}");
+    let back = lib.catalog().artwork(others[0]).unwrap().unwrap();
+    assert_eq!((back.status, back.error), (Status::Ok, None));
+    let hits = lib.search(&kept, &Weights::ALL, 3).unwrap().hits;
+    assert!(hits.iter().any(|h| h.id == others[0]), "searchable again: {hits:?}");
+}

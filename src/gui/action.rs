@@ -144,6 +144,27 @@ pub enum Action {
     PasteImage(std::sync::Arc<eframe::egui::ColorImage>),
     /// Imports files and folders in the background.
     StartImport(Vec<PathBuf>),
+    /// Keeps searches to a folder (and its subfolders), or `None`: the whole library.
+    SearchIn(Option<PathBuf>),
+    /// Shows the Duplicates view, looking for copies (again).
+    ShowDuplicates,
+    /// Draws more groups of copies.
+    MoreDuplicates,
+    /// "Keep only this one": asks to confirm keeping this member of this group.
+    AskKeepOnly {
+        /// The group, in the Duplicates view's order.
+        group: usize,
+        /// The member kept.
+        keep: usize,
+    },
+    /// Confirmed: moves the others of the group to the trash.
+    KeepOnly,
+    /// Not confirmed.
+    CancelKeepOnly,
+    /// Opens the board picker for these artworks.
+    PickBoardFor(Vec<ArtworkId>),
+    /// Imports every folder the library follows again (new, changed, moved, deleted files).
+    Rescan,
     /// Opens the "Import a folder" window (a path field, Browse…, Import).
     PickFolder,
     /// Browse… in that window: the system's folder dialog, where there is one.
@@ -265,7 +286,7 @@ impl KindredApp {
                 self.forward.clear();
                 match &mut self.view {
                     View::Query(q) => q.trail.push(entry),
-                    View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                    View::Library | View::Board(_) | View::Duplicates(_) => self.view = View::Query(QueryView::new(entry)),
                 }
                 self.run_search();
             }
@@ -279,7 +300,7 @@ impl KindredApp {
                         }
                     }
                     View::Query(q) => q.trail.push(entry),
-                    View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                    View::Library | View::Board(_) | View::Duplicates(_) => self.view = View::Query(QueryView::new(entry)),
                 }
                 self.run_search();
             }
@@ -306,7 +327,7 @@ impl KindredApp {
                 if let Some(entry) = self.forward.pop() {
                     match &mut self.view {
                         View::Query(q) => q.trail.push(entry),
-                        View::Library | View::Board(_) => self.view = View::Query(QueryView::new(entry)),
+                        View::Library | View::Board(_) | View::Duplicates(_) => self.view = View::Query(QueryView::new(entry)),
                     }
                     self.run_search();
                 }
@@ -346,12 +367,14 @@ impl KindredApp {
                     let n = b.items().len();
                     b.nav.step(step, n);
                 }
+                View::Duplicates(_) => {}
             },
             Action::SelectIndex(i) => self.apply(Action::Click { index: i, how: ClickHow::Only }),
             Action::Click { index, how } => match &mut self.view {
                 View::Query(q) => q.results.click(index, how),
                 View::Library => self.library.nav.click(index, how),
                 View::Board(b) => b.nav.click(index, how),
+                View::Duplicates(_) => {}
             },
             Action::ToggleCopies(i) => {
                 if let View::Query(q) = &mut self.view
@@ -466,6 +489,7 @@ impl KindredApp {
                         self.apply(Action::Query(entry));
                     }
                 }
+                View::Duplicates(_) => {}
             },
             Action::OpenLightbox(source, index) => {
                 let items: Vec<Item> = match (source, &self.view) {
@@ -488,6 +512,7 @@ impl KindredApp {
                     View::Query(q) => (Source::Results, q.results.selected),
                     View::Library => (Source::Library, self.library.nav.selected),
                     View::Board(b) => (Source::Board, b.shown_selection()),
+                    View::Duplicates(_) => (Source::Library, None),
                 };
                 if let Some(i) = selected {
                     self.apply(Action::OpenLightbox(source, i));
@@ -531,6 +556,7 @@ impl KindredApp {
                     (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
                     (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
                     (None, View::Board(b)) => b.shown_selection().and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
+                    (None, View::Duplicates(_)) => None,
                 };
                 if let Some(path) = path {
                     self.apply(if file { Action::CopyFile(path) } else { Action::CopyImage(path) });
@@ -546,6 +572,25 @@ impl KindredApp {
                 } else {
                     self.import.running = Some(RunningImport::new());
                     self.worker.send(Command::Import { roots });
+                }
+            }
+            Action::ShowDuplicates
+            | Action::MoreDuplicates
+            | Action::AskKeepOnly { .. }
+            | Action::KeepOnly
+            | Action::CancelKeepOnly
+            | Action::PickBoardFor(_) => self.apply_duplicates(action),
+            Action::SearchIn(folder) => {
+                self.scope.within = folder.clone();
+                self.worker.send(Command::SearchIn(folder));
+                self.run_search();
+            }
+            Action::Rescan => {
+                if self.import.is_running() {
+                    self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
+                } else {
+                    self.import.running = Some(RunningImport::new());
+                    self.worker.send(Command::Rescan);
                 }
             }
             Action::PickFolder => self.import.ask = Some(ImportAsk::default()),
@@ -631,6 +676,7 @@ impl KindredApp {
                 chosen.into_iter().filter_map(|i| self.library.shown_at(i).map(|a| a.id)).collect()
             }
             View::Board(b) => b.chosen(),
+            View::Duplicates(_) => Vec::new(),
         }
     }
 

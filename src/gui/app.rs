@@ -23,6 +23,7 @@ use super::lightbox::{Lightbox, Source};
 use super::loader::Loader;
 use super::map_view::MapView;
 use super::results::GridNav;
+use super::scope::SearchScope;
 use super::state::{SearchState, View};
 use super::status_bar::StatusBar;
 use super::thumbs::ThumbCache;
@@ -50,6 +51,8 @@ pub struct KindredApp {
     pub(super) import: ImportPanel,
     pub(super) detail: DetailPanel,
     pub(super) status: StatusBar,
+    /// The folder searches are kept to.
+    pub(super) scope: SearchScope,
     /// A dismissable message (e.g. a dropped file that is not an image).
     pub(super) banner: Option<String>,
     pub(super) thumbs: ThumbCache,
@@ -79,6 +82,8 @@ pub struct KindredApp {
     pub composer: Composer,
     /// The collection map, when open over the view.
     pub(super) map: Option<MapView>,
+    /// Where "keep only this one" sends files: the system trash unless a test says otherwise.
+    pub(super) trash: std::sync::Arc<dyn crate::library::Trash>,
 }
 
 impl KindredApp {
@@ -123,6 +128,7 @@ impl KindredApp {
             import: ImportPanel::default(),
             detail: DetailPanel::default(),
             status: StatusBar::default(),
+            scope: SearchScope::default(),
             banner: None,
             thumbs: ThumbCache::default(),
             loader: Loader::spawn(),
@@ -138,6 +144,7 @@ impl KindredApp {
             size_before_compact: None,
             composer: Composer::default(),
             map: None,
+            trash: std::sync::Arc::new(crate::library::SystemTrash),
         }
     }
 
@@ -172,7 +179,7 @@ impl KindredApp {
     pub fn search_state(&self) -> &SearchState {
         match &self.view {
             View::Query(q) => &q.search,
-            View::Library | View::Board(_) => &SearchState::Idle,
+            View::Library | View::Board(_) | View::Duplicates(_) => &SearchState::Idle,
         }
     }
 
@@ -207,6 +214,7 @@ impl KindredApp {
             View::Query(q) => q.results.selected,
             View::Library => self.library.nav.selected,
             View::Board(b) => b.shown_selection(),
+            View::Duplicates(_) => None,
         }
     }
 
@@ -216,6 +224,7 @@ impl KindredApp {
             View::Query(q) => &q.results,
             View::Library => &self.library.nav,
             View::Board(b) => &b.nav,
+            View::Duplicates(_) => &self.library.nav,
         }
     }
 
@@ -337,7 +346,7 @@ impl KindredApp {
         let keys = match (&self.lightbox, &self.view) {
             (Some(_), _) => Keys::Lightbox,
             (None, View::Query(_)) => Keys::Query,
-            (None, View::Library | View::Board(_)) => Keys::Library,
+            (None, View::Library | View::Board(_) | View::Duplicates(_)) => Keys::Library,
         };
         // Files dropped on the composer's drop zones go there, not to the query.
         if self.composer.take_drops(&ctx) {
@@ -371,6 +380,7 @@ impl KindredApp {
             import,
             detail,
             status,
+            scope,
             banner,
             thumbs,
             loader,
@@ -401,16 +411,18 @@ impl KindredApp {
         }
         let in_query = matches!(view, View::Query(_));
         let in_board = matches!(view, View::Board(_));
+        let in_duplicates = matches!(view, View::Duplicates(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
             let map_open = show_import.then_some(map.is_some());
             let bar = top_bar::Bar {
                 in_query,
-                in_board,
+                in_board: in_board || in_duplicates,
                 can_forward: !forward.is_empty(),
                 show_import,
                 can_import: !import.is_running(),
                 map_open,
+                show_duplicates: !in_duplicates && library.count().is_some_and(|n| n > 1),
             };
             top_bar::show(ui, settings, &bar, boards, &mut frame)
         });
@@ -456,6 +468,7 @@ impl KindredApp {
                     look: (Source::Board, i),
                 })
             }),
+            View::Duplicates(_) => None,
         };
         if let Some(ask) = &mut import.ask {
             ask.show(ui.ctx(), &mut frame);
@@ -467,7 +480,7 @@ impl KindredApp {
         };
         composer.show(ui.ctx(), member, &mut frame);
         // Always there (beside a non-empty library too), so selecting never reflows the grid.
-        if in_query || in_board || library.count().is_some_and(|n| n > 0) {
+        if !in_duplicates && (in_query || in_board || library.count().is_some_and(|n| n > 0)) {
             egui::Panel::right("detail").default_size(320.0).min_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("detail-scroll").show(ui, |ui| match subject {
                     Some(subject) => detail.show(ui, subject, &mut frame),
@@ -490,10 +503,12 @@ impl KindredApp {
             match view {
                 View::Library => library.show(ui, settings.thumb_size, !import.is_running(), &mut frame),
                 View::Query(query) => {
+                    scope.show(ui, library.folders(), &mut frame);
                     let size = detail.pixel_size(&query.current().key, frame.worker);
                     query.show(ui, settings, size, &mut frame)
                 }
                 View::Board(board) => board.show(ui, settings.thumb_size, &mut frame),
+                View::Duplicates(duplicates) => duplicates.show(ui, &mut frame),
             }
         });
     }

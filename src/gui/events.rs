@@ -68,6 +68,14 @@ impl KindredApp {
                     map.refresh(&self.worker);
                 }
             }
+            Event::FoldersChanged(summary) => {
+                self.status.folders_changed(&summary);
+                self.refresh_library();
+                if summary.updated + summary.moved > 0 {
+                    self.thumbs.clear();
+                    self.detail.clear();
+                }
+            }
             Event::ImportFailed(msg) => {
                 self.import.running = None;
                 self.banner = Some(msg);
@@ -105,14 +113,24 @@ impl KindredApp {
             Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
             Event::Details { key, details } => self.detail.insert(key, details),
             Event::Artworks(list) => self.library.set_artworks(list),
-            Event::Info(info) => self.status.info = Some(*info),
+            Event::Info(info) => {
+                self.library.set_roots(info.roots.clone());
+                self.status.info = Some(*info);
+            }
             Event::Failures(list) => self.status.problems = Some(list),
-            Event::Error(msg) => self.banner = Some(msg),
+            Event::Error(msg) => {
+                if let View::Duplicates(d) = &mut self.view {
+                    d.trashing = false;
+                }
+                self.banner = Some(msg)
+            }
             Event::Map { weights, map } => {
                 if let Some(view) = &mut self.map {
                     view.loaded(weights, map.map(|m| *m));
                 }
             }
+            Event::Duplicates(groups) => self.duplicates_found(groups),
+            Event::KeptOnly(done) => self.kept_only(done),
             Event::Boards(list) => self.boards.list = list,
             Event::Board(board) => {
                 if let View::Board(b) = &mut self.view

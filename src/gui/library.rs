@@ -4,8 +4,10 @@
 //! closer.
 
 use eframe::egui;
+use std::path::PathBuf;
 
 use crate::catalog::Artwork;
+use crate::library::{Folder, folder_tree};
 
 use super::action::Action;
 use super::app::file_name;
@@ -39,9 +41,15 @@ pub struct LibraryGrid {
     /// Only artworks whose file name contains this (ignoring case).
     pub(super) filter: String,
     pub(super) sort: Sort,
-    /// Indices into `artworks` of the artworks shown, in order, and the filter and sort they are for.
+    /// Only artworks in this folder (or below), chosen in the folder tree.
+    pub(super) folder: Option<PathBuf>,
+    /// The folders the library follows, and the tree of the artworks' folders under them.
+    roots: Vec<PathBuf>,
+    tree: Vec<Folder>,
+    /// Indices into `artworks` of the artworks shown, in order, and the filter, sort and folder
+    /// they are for.
     shown: Vec<usize>,
-    shown_for: Option<(String, Sort)>,
+    shown_for: Option<(String, Sort, Option<PathBuf>)>,
 }
 
 impl LibraryGrid {
@@ -50,9 +58,32 @@ impl LibraryGrid {
         self.artworks.as_ref().map(Vec::len)
     }
 
+    /// The folder tree (roots, and their subfolders holding artworks), with counts.
+    pub(super) fn folders(&self) -> &[Folder] {
+        &self.tree
+    }
+
+    /// The folders the library follows (from the library info).
+    pub(super) fn set_roots(&mut self, roots: Vec<PathBuf>) {
+        if roots != self.roots {
+            self.roots = roots;
+            self.rebuild_tree();
+        }
+    }
+
+    fn rebuild_tree(&mut self) {
+        let list = self.artworks.as_deref().unwrap_or_default();
+        self.tree = folder_tree(&self.roots, list.iter().map(|a| a.path.as_path()));
+        if self.folder.as_ref().is_some_and(|f| !self.tree.iter().any(|t| t.path == *f)) {
+            self.folder = None;
+            self.shown_for = None;
+        }
+    }
+
     /// Replaces the list (after an import).
     pub(super) fn set_artworks(&mut self, list: Vec<Artwork>) {
         self.artworks = Some(list);
+        self.rebuild_tree();
         self.shown_for = None;
         self.nav.selected = None;
         self.nav.marked.clear();
@@ -81,19 +112,21 @@ impl LibraryGrid {
     /// Recomputes the shown list when the artworks, filter or sort changed.
     fn refresh(&mut self) {
         let Some(list) = &self.artworks else { return };
-        if self.shown_for.as_ref().is_some_and(|(f, s)| *f == self.filter && *s == self.sort) {
+        if self.shown_for.as_ref().is_some_and(|(f, s, d)| *f == self.filter && *s == self.sort && *d == self.folder) {
             return;
         }
         let needle = self.filter.trim().to_lowercase();
         let names: Vec<String> = list.iter().map(|a| file_name(&a.path).to_lowercase()).collect();
-        let mut shown: Vec<usize> = (0..list.len()).filter(|&i| needle.is_empty() || names[i].contains(&needle)).collect();
+        let in_folder = |i: usize| self.folder.as_ref().is_none_or(|f| list[i].path.starts_with(f));
+        let mut shown: Vec<usize> =
+            (0..list.len()).filter(|&i| (needle.is_empty() || names[i].contains(&needle)) && in_folder(i)).collect();
         match self.sort {
             Sort::Folder => {} // the catalog lists by path
             Sort::Name => shown.sort_by(|&a, &b| names[a].cmp(&names[b])),
             Sort::Date => shown.sort_by_key(|&i| std::cmp::Reverse(list[i].mtime_ns)),
         }
         self.shown = shown;
-        self.shown_for = Some((self.filter.clone(), self.sort));
+        self.shown_for = Some((self.filter.clone(), self.sort, self.folder.clone()));
         self.nav.reset();
     }
 
@@ -110,7 +143,34 @@ impl LibraryGrid {
         }
     }
 
+    /// The folder tree beside the grid: every folder with its count; a click shows only its
+    /// artworks (and its subfolders'), "All folders" everything.
+    fn folder_tree(&mut self, ui: &mut egui::Ui) {
+        let total = self.count().unwrap_or(0);
+        egui::ScrollArea::vertical().id_salt("folder-tree").show(ui, |ui| {
+            ui.strong("Folders");
+            let all = ui.selectable_label(self.folder.is_none(), format!("All folders  ({})", thousands(total)));
+            if all.clicked() {
+                self.folder = None;
+            }
+            for folder in &self.tree {
+                let text = format!("{}  ({})", super::scope::folder_label(folder), thousands(folder.artworks));
+                let selected = self.folder.as_ref() == Some(&folder.path);
+                ui.horizontal(|ui| {
+                    ui.add_space(12.0 * folder.depth as f32);
+                    let row = ui.selectable_label(selected, text).on_hover_text(folder.path.display().to_string());
+                    if row.clicked() {
+                        self.folder = Some(folder.path.clone());
+                    }
+                });
+            }
+        });
+    }
+
     fn grid(&mut self, ui: &mut egui::Ui, side: f32, frame: &mut Frame) {
+        if !self.tree.is_empty() {
+            egui::Panel::left("library-folders").resizable(true).default_size(220.0).min_size(140.0).show(ui, |ui| self.folder_tree(ui));
+        }
         self.refresh();
         let total = self.count().unwrap_or(0);
         ui.horizontal(|ui| {

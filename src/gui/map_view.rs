@@ -83,7 +83,7 @@ pub(super) struct Highlight {
 /// What lights up for the view under the map: a query and its results, or a board's artworks.
 pub(super) fn highlight(view: &View) -> Highlight {
     match view {
-        View::Library => Highlight::default(),
+        View::Library | View::Duplicates(_) => Highlight::default(),
         View::Query(q) => Highlight {
             query: match (&q.current().query, q.current().board) {
                 (Query::Artwork(id), None) => Some(*id),

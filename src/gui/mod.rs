@@ -16,6 +16,7 @@ pub mod board_view;
 mod boards;
 pub mod composer;
 mod detail;
+pub mod duplicates_view;
 mod events;
 mod frame;
 #[cfg(unix)]
@@ -30,6 +31,7 @@ mod query_view;
 pub mod ranked;
 mod region_pick;
 pub mod results;
+mod scope;
 mod settings;
 pub mod state;
 mod status_bar;

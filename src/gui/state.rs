@@ -6,6 +6,7 @@ use crate::catalog::ArtworkId;
 use crate::search::Hit;
 
 use super::board_view::BoardView;
+use super::duplicates_view::DuplicatesView;
 use super::ranked::Ranked;
 use super::results::GridNav;
 use super::trail::TrailEntry;
@@ -21,13 +22,15 @@ pub enum View {
     Query(QueryView),
     /// A board, as a grid or a free canvas (board_view.rs).
     Board(BoardView),
+    /// The groups of copies in the library (duplicates_view.rs).
+    Duplicates(DuplicatesView),
 }
 
 impl View {
     /// The trail of queries (empty in the library).
     pub(super) fn trail(&self) -> &[TrailEntry] {
         match self {
-            View::Library | View::Board(_) => &[],
+            View::Library | View::Board(_) | View::Duplicates(_) => &[],
             View::Query(q) => &q.trail,
         }
     }

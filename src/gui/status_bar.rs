@@ -21,6 +21,9 @@ pub struct StatusBar {
     pub(super) info_open: bool,
     /// Files that could not be read, with the reason, once asked for.
     pub(super) problems: Option<Vec<(PathBuf, String)>>,
+    /// What changed in the library's folders last while the app was open, and the files that
+    /// could not be read then.
+    pub(super) folders: Option<(String, Vec<(PathBuf, String)>)>,
 }
 
 impl StatusBar {
@@ -42,7 +45,21 @@ impl StatusBar {
                     ui.label(egui::RichText::new("read-only library: search only").color(ui.visuals().warn_fg_color))
                         .on_hover_text(format!("{} cannot be written: importing is not possible", info.library.display()));
                 }
+                if let Some((news, errors)) = &self.folders {
+                    ui.separator();
+                    let label = ui.label(news);
+                    if !errors.is_empty() {
+                        let list: Vec<String> = errors.iter().take(10).map(|(p, why)| format!("{}: {why}", p.display())).collect();
+                        label.on_hover_text(list.join("\n"));
+                    }
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let rescan = ui
+                        .add_enabled(!info.read_only, egui::Button::new("Rescan").small())
+                        .on_hover_text("Look through the library's folders again for new, changed, moved and deleted files");
+                    if rescan.clicked() {
+                        frame.act(Action::Rescan);
+                    }
                     if ui.small_button("Library info").on_hover_text("Model, runtime, search index, files that couldn't be read").clicked()
                     {
                         frame.act(Action::ShowLibraryInfo);
@@ -53,6 +70,19 @@ impl StatusBar {
                 ui.weak("Reading library…");
             }
         });
+    }
+
+    /// Notes what the folders' changes did: "Folders: 2 added, 1 missing".
+    pub(super) fn folders_changed(&mut self, summary: &crate::import::ImportSummary) {
+        let parts = [
+            (summary.added, "added"),
+            (summary.updated, "updated"),
+            (summary.moved, "moved"),
+            (summary.missing, "missing"),
+            (summary.failed, "couldn't be read"),
+        ];
+        let said: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{} {what}", thousands(*n))).collect();
+        self.folders = Some((format!("Folders: {}", said.join(", ")), summary.errors.clone()));
     }
 
     /// Opens the Library info window, asking the worker for the files that could not be read (or
@@ -79,6 +109,8 @@ impl StatusBar {
                     ui.end_row();
                 };
                 row("Library", info.library.display().to_string());
+                let roots: Vec<String> = info.roots.iter().map(|r| r.display().to_string()).collect();
+                row("Folders followed", if roots.is_empty() { "none yet".into() } else { roots.join("\n") });
                 row("Artworks", thousands(info.counts.ok as usize));
                 row("Couldn't be read", thousands(info.counts.failed as usize));
                 row("Missing files", thousands(info.counts.missing as usize));

@@ -22,10 +22,12 @@ pub(super) struct Bar {
     pub can_import: bool,
     /// The collection map is open (`None`: not offered, the library is empty).
     pub map_open: Option<bool>,
+    /// "Duplicates" is offered (the library holds artworks, the view is another).
+    pub show_duplicates: bool,
 }
 
 pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards: &BoardsPanel, frame: &mut Frame) {
-    let Bar { in_query, in_board, can_forward, show_import, can_import, map_open } = *bar;
+    let Bar { in_query, in_board, can_forward, show_import, can_import, map_open, show_duplicates } = *bar;
     ui.horizontal(|ui| {
         ui.heading("Kindred");
         ui.separator();
@@ -46,6 +48,9 @@ pub(super) fn show(ui: &mut egui::Ui, settings: &mut Settings, bar: &Bar, boards
             frame.act(Action::ToggleMap);
         }
         boards.menu(ui, frame);
+        if show_duplicates && ui.button("Duplicates").on_hover_text("Groups of copies in the library").clicked() {
+            frame.act(Action::ShowDuplicates);
+        }
         if let Some(message) = boards.message() {
             ui.label(message);
         }

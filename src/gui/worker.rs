@@ -16,18 +16,24 @@ use crate::board::{Board, BoardId, BoardSummary, Placement};
 use crate::catalog::{self, Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
+use crate::duplicates::DuplicateGroup;
 use crate::error::Error;
 use crate::import::{ImportSummary, Phase, Progress};
-use crate::library::{Info, Library, LibraryOptions, SearchResults};
+use crate::library::{Info, KeptOnly, Library, LibraryOptions, SearchResults, Trash};
 use crate::map::CollectionMap;
 use crate::query::Query;
+use crate::watch::{Changes, DEBOUNCE, FolderWatcher};
 
 use super::app::file_name;
+
+mod duplicates;
 
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
 /// Minimum time between two progress events (phase changes are always sent).
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+/// How long changes in the folders wait when another process holds the library's write lock.
+const RETRY_CHANGES: Duration = Duration::from_secs(2);
 
 /// What an image texture shows: a library artwork's thumbnail or a query file's preview.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -46,6 +52,10 @@ pub enum Command {
         /// Files or folders.
         roots: Vec<PathBuf>,
     },
+    /// Keep the searches that follow to a folder (`None`: the whole library).
+    SearchIn(Option<PathBuf>),
+    /// Import every folder the library follows again (cancel with [`WorkerHandle::cancel_import`]).
+    Rescan,
     /// Run a search; only the newest pending search is run.
     Search {
         /// Identifies the answer.
@@ -88,6 +98,17 @@ pub enum Command {
     Map {
         /// What the artworks are compared by.
         weights: Weights,
+    },
+    /// Find the groups of copies ([`Library::duplicates`]).
+    FindDuplicates,
+    /// "Keep only this one": move `others` to `trash`, then list the groups again.
+    KeepOnly {
+        /// The artwork kept.
+        keep: ArtworkId,
+        /// The other members of its group.
+        others: Vec<ArtworkId>,
+        /// Where they go (the system trash; tests record instead).
+        trash: Arc<dyn Trash>,
     },
 }
 
@@ -164,6 +185,8 @@ pub enum Event {
     Progress(Progress),
     /// An import finished (possibly cancelled).
     ImportDone(ImportSummary),
+    /// The library's folders changed while the app was open, and the changes were imported.
+    FoldersChanged(ImportSummary),
     /// An import could not run (e.g. another process is importing); the reason, in one line.
     ImportFailed(String),
     /// Search results.
@@ -219,6 +242,10 @@ pub enum Event {
         /// The map.
         map: Result<Box<CollectionMap>, String>,
     },
+    /// The groups of copies, best member first, or why they could not be found.
+    Duplicates(Result<Vec<DuplicateGroup>, String>),
+    /// What "keep only this one" did.
+    KeptOnly(KeptOnly),
     /// Something failed.
     Error(String),
     /// Something the user should know once, e.g. the library is read-only or the search index was
@@ -242,7 +269,13 @@ impl WorkerHandle {
         let (event_tx, events) = unbounded();
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-        let worker = Worker { events: event_tx, cancel: cancel.clone(), ctx: ctx.clone(), previewed: Default::default() };
+        let worker = Worker {
+            events: event_tx,
+            cancel: cancel.clone(),
+            ctx: ctx.clone(),
+            previewed: Default::default(),
+            within: Default::default(),
+        };
         let thread = std::thread::Builder::new()
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
@@ -297,6 +330,8 @@ struct Worker {
     ctx: Arc<OnceLock<egui::Context>>,
     /// The query file whose preview and details were sent last: re-ranking it sends nothing again.
     previewed: std::cell::RefCell<Option<PathBuf>>,
+    /// Searches are kept to this folder ("only in folder …").
+    within: std::cell::RefCell<Option<PathBuf>>,
 }
 
 impl Worker {
@@ -315,9 +350,43 @@ impl Worker {
                 None
             }
         };
-        while let Ok(first) = commands.recv() {
+        // The app follows the library's folders while open, after catching up with what changed
+        // while it was closed (a rescan, once the first requests are answered).
+        let mut watcher = library.as_ref().filter(|l| !l.is_read_only()).and_then(|lib| self.follow(lib, None));
+        let mut pending = Changes { paths: Vec::new(), rescan: watcher.is_some() };
+        let never = crossbeam_channel::never();
+        // The last attempt at the pending changes met another process's import: wait a little.
+        let mut locked = false;
+        loop {
+            let changes = watcher.as_ref().map_or(&never, |w| w.changes());
+            let wait = match (pending.is_empty(), locked) {
+                (true, _) => Duration::from_secs(3600),
+                (false, true) => RETRY_CHANGES,
+                (false, false) => Duration::ZERO,
+            };
+            let first = crossbeam_channel::select! {
+                recv(commands) -> command => match command {
+                    Ok(command) => Some(command),
+                    Err(_) => break,
+                },
+                recv(changes) -> c => {
+                    if let (Ok(c), Some(w)) = (c, &watcher) {
+                        pending.merge(c);
+                        pending.merge(w.drain());
+                    }
+                    None
+                },
+                default(wait) => None,
+            };
+            let Some(first) = first else {
+                if let Some(lib) = library.as_mut() {
+                    locked = self.import_changes(lib, &mut pending);
+                }
+                continue;
+            };
             // Coalesce: of the searches waiting, only the newest matters (slider drags).
             let mut batch: Vec<Command> = std::iter::once(first).chain(commands.try_iter()).collect();
+            let imports = batch.iter().any(|c| matches!(c, Command::Import { .. } | Command::Rescan));
             if let Some(last) = batch.iter().rposition(|c| matches!(c, Command::Search { .. })) {
                 let mut i = 0;
                 batch.retain(|c| {
@@ -337,12 +406,69 @@ impl Worker {
                     None => self.send(Event::Error("the library could not be opened".into())),
                 }
             }
+            // An import may have added a root.
+            if imports && let Some(lib) = library.as_ref() {
+                watcher = self.follow(lib, watcher);
+            }
+            if !pending.is_empty()
+                && !locked
+                && let Some(lib) = library.as_mut()
+            {
+                locked = self.import_changes(lib, &mut pending);
+            }
         }
+    }
+
+    /// Follows the library's roots with `watcher` (a new one if `None`); `None` when file-system
+    /// notifications cannot be had (the app still works; Rescan catches up).
+    fn follow(&self, lib: &Library, watcher: Option<FolderWatcher>) -> Option<FolderWatcher> {
+        let mut watcher = match watcher {
+            Some(w) => w,
+            None => match FolderWatcher::new(DEBOUNCE) {
+                Ok(w) => w,
+                Err(e) => {
+                    self.send(Event::Notice(format!("Folders are not followed while the app is open: {}", one_line(&e))));
+                    return None;
+                }
+            },
+        };
+        let roots = lib.roots().unwrap_or_default();
+        for (root, why) in watcher.follow(&roots) {
+            self.send(Event::Notice(format!("Not following {}: {why}", root.display())));
+        }
+        Some(watcher)
+    }
+
+    /// Imports what changed in the folders; kept for later (true) while another process imports.
+    fn import_changes(&self, lib: &mut Library, pending: &mut Changes) -> bool {
+        let locked = match lib.follow_changes(pending, &self.cancel, &mut |_| {}) {
+            Ok(summary) => {
+                *pending = Changes::default();
+                let changed = summary.added + summary.updated + summary.moved + summary.missing + summary.failed;
+                if changed > 0 {
+                    self.send(Event::FoldersChanged(summary));
+                }
+                false
+            }
+            Err(Error::Locked(_)) => true,
+            Err(e) => {
+                *pending = Changes::default();
+                self.send(Event::Error(format!("Cannot import the changes in your folders: {}", one_line(&e))));
+                false
+            }
+        };
+        while let Some(notice) = lib.take_notice() {
+            self.send(Event::Notice(notice));
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+        locked
     }
 
     fn handle(&self, lib: &mut Library, command: Command) {
         match command {
-            Command::Import { roots } => self.import(lib, &roots),
+            Command::Import { roots } => self.import(lib, Some(&roots)),
+            Command::Rescan => self.import(lib, None),
+            Command::SearchIn(folder) => *self.within.borrow_mut() = folder,
             Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
             Command::LoadThumbnail(key) => self.thumbnail(lib, key),
             Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
@@ -371,6 +497,8 @@ impl Worker {
                 let map = lib.map(&weights).map(Box::new).map_err(|e| one_line(&e));
                 self.send(Event::Map { weights, map });
             }
+            Command::FindDuplicates => self.duplicates(lib),
+            Command::KeepOnly { keep, others, trash } => self.keep_only(lib, keep, &others, trash.as_ref()),
             Command::Details(id) => {
                 let details = (|| -> crate::Result<Option<Details>> {
                     let Some(a) = lib.catalog().artwork(id)? else { return Ok(None) };
@@ -458,7 +586,8 @@ impl Worker {
         }
     }
 
-    fn import(&self, lib: &mut Library, roots: &[PathBuf]) {
+    /// Imports `roots`, or rescans every root the library follows.
+    fn import(&self, lib: &mut Library, roots: Option<&[PathBuf]>) {
         self.cancel.store(false, Ordering::SeqCst);
         let mut last: Option<(Instant, Phase)> = None;
         let mut on_progress = |p: &Progress| {
@@ -468,7 +597,11 @@ impl Worker {
                 self.send(Event::Progress(p.clone()));
             }
         };
-        match lib.import(roots, &self.cancel, &mut on_progress) {
+        let done = match roots {
+            Some(roots) => lib.import(roots, &self.cancel, &mut on_progress),
+            None => lib.rescan(&self.cancel, &mut on_progress),
+        };
+        match done {
             Ok(summary) => self.send(Event::ImportDone(summary)),
             Err(e) => self.send(Event::ImportFailed(format!("Import failed: {}", one_line(&e)))),
         }
@@ -507,7 +640,12 @@ impl Worker {
             *self.previewed.borrow_mut() = Some(p.clone());
         }
         // Copies of one picture take one tile (unfolded on demand).
-        match lib.search(&query, weights, k).and_then(|r| Ok(SearchResults { hits: lib.collapse_copies(r.hits)?, ..r })) {
+        let within = self.within.borrow().clone();
+        let searched = match &within {
+            Some(folder) => lib.search_in(&query, weights, k, folder),
+            None => lib.search(&query, weights, k),
+        };
+        match searched.and_then(|r| Ok(SearchResults { hits: lib.collapse_copies(r.hits)?, ..r })) {
             Ok(results) => self.send(Event::Results { token, results }),
             Err(e) => self.send(failed(e)),
         }

@@ -1,0 +1,93 @@
+//! `kindred watch`: catches up with a rescan, then imports what changes in the library's folders
+//! until Ctrl-C, one summary line per batch of changes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+use crate::import::ImportSummary;
+use crate::library::Library;
+use crate::pathtext::{printable, printable_path};
+use crate::watch::{Changes, DEBOUNCE, FolderWatcher};
+
+/// How often the roots are read again (another `import` may add one) and a change that met the
+/// write lock is retried.
+const RECHECK: Duration = Duration::from_secs(2);
+
+pub(super) fn run(library: &mut Library, json: bool) -> Result<()> {
+    let roots = library.roots()?;
+    if roots.is_empty() {
+        bail!("the library follows no folders yet: import one with `kindred import FOLDER`");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // First Ctrl-C: finish the batch in flight and stop. Second: leave at once.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let mut watcher = FolderWatcher::new(DEBOUNCE)?;
+    // Follow first, then rescan: nothing that changes during the rescan is missed.
+    follow(&mut watcher, &roots);
+    let list: Vec<String> = roots.iter().map(|r| printable_path(r)).collect();
+    eprintln!("watching {} (Ctrl-C to stop)", list.join(", "));
+    let mut pending = Changes { paths: Vec::new(), rescan: true };
+    let mut checked = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        if let Ok(changes) = watcher.changes().recv_timeout(Duration::from_millis(250)) {
+            pending.merge(changes);
+            pending.merge(watcher.drain());
+        }
+        if checked.elapsed() >= RECHECK {
+            checked = Instant::now();
+            let roots = library.roots()?;
+            if roots != watcher.followed() {
+                follow(&mut watcher, &roots);
+                pending.rescan = true;
+            }
+        }
+        if pending.is_empty() {
+            continue;
+        }
+        match library.follow_changes(&pending, &stop, &mut |_| {}) {
+            Ok(summary) => {
+                pending = Changes::default();
+                report(&summary, json)?;
+            }
+            // Another process imports: the changes wait for it.
+            Err(crate::Error::Locked(_)) => std::thread::sleep(RECHECK),
+            Err(e) => {
+                pending = Changes::default();
+                let why = anyhow::Error::from(e).chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ");
+                eprintln!("kindred: error: {}", printable(why.as_bytes()));
+            }
+        }
+        while let Some(notice) = library.take_notice() {
+            super::print_notice(&notice);
+        }
+    }
+    Ok(())
+}
+
+fn follow(watcher: &mut FolderWatcher, roots: &[std::path::PathBuf]) {
+    for (root, why) in watcher.follow(roots) {
+        eprintln!("kindred: note: not following {}: {}", printable_path(&root), printable(why.as_bytes()));
+    }
+}
+
+/// One line per batch that changed something (and its errors); quiet otherwise.
+fn report(summary: &ImportSummary, json: bool) -> Result<()> {
+    let changed = summary.added + summary.updated + summary.moved + summary.missing + summary.failed;
+    if changed == 0 && summary.errors.is_empty() {
+        return Ok(());
+    }
+    if json {
+        println!("{}", serde_json::to_string(summary)?);
+    } else {
+        super::print_summary(summary);
+    }
+    Ok(())
+}
