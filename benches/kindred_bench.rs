@@ -748,6 +748,7 @@ fn library_scale(args: &Args) -> Result<Value> {
         "after reopen: first search {reopen_s:.2} s (index {state}); warm search by id over {} queries: p50 {p50:.2} ms, p99 {p99:.2} ms; Catalog::counts now {counts_warm_p50:.2} ms",
         lat.len()
     );
+    let kinds = steered_latency(&mut lib, n)?;
     let t = Instant::now();
     let groups = lib.duplicates(None)?;
     let duplicates_s = t.elapsed().as_secs_f64();
@@ -756,7 +757,6 @@ fn library_scale(args: &Args) -> Result<Value> {
         "duplicates (index warm): {duplicates_s:.1} s, {} groups; {found} of {planted} planted pairs found as a group of exactly that pair",
         groups.len()
     );
-    let kinds = steered_latency(&mut lib, n)?;
     Ok(json!({
         "steered_query_ms": kinds,
         "artworks": n,

@@ -254,7 +254,9 @@ impl Library {
         let every_aspect = resolved.aspects.iter().all(|(_, has)| *has);
         let weights = steer::compared_aspects(if every_aspect { kind.weights(weights) } else { *weights }, resolved.aspects)?;
         let embedding = &resolved.features.embedding;
-        let mut hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k)?;
+        // A shape push-away is compared as is (search::nearest says why).
+        let mirror = !matches!(query, Query::Blend(parts) if parts.iter().any(|p| p.weights.shape < 0.0));
+        let mut hits = search::nearest(&self.catalog, &self.model, indexes, embedding, kind, &resolved.members, &weights, k, mirror)?;
         let source = Source { generation: self.catalog.generation()?, metric };
         let calibration = match &mut self.calibration {
             Some(c) if c.source() == source => c,

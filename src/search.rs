@@ -106,7 +106,9 @@ pub fn brushwork(texture: &[f32]) -> Vec<f32> {
 }
 
 /// Finds the `k` artworks most similar to `query` (an image of `kind`), excluding `exclude` (the
-/// query's own artworks); `k` is capped at the number of artworks indexed.
+/// query's own artworks); `k` is capped at the number of artworks indexed. With `mirror`, shape
+/// also compares the query's mirror image ([`crate::mirror`]); a query that pushes away in shape
+/// goes without, as the mirror of a blend would also mirror (and so weaken) its push.
 #[allow(clippy::too_many_arguments)]
 pub fn nearest(
     catalog: &Catalog,
@@ -117,6 +119,7 @@ pub fn nearest(
     exclude: &[ArtworkId],
     weights: &Weights,
     k: usize,
+    mirror: bool,
 ) -> Result<Vec<Hit>> {
     weights.validate()?;
     let weights = &weights.normalised();
@@ -131,10 +134,10 @@ pub fn nearest(
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
     // Shape also looks up the query's mirror image (crate::mirror): a flipped copy is as close.
-    let mirrored = mirror::mirrored_shape(query.get(Aspect::Shape));
+    let mirrored = if mirror { mirror::mirrored_shape(query.get(Aspect::Shape)) } else { query.get(Aspect::Shape).to_vec() };
     let mut candidates = BTreeSet::new();
     for aspect in weights.active() {
-        let lookups: &[&[f32]] = if aspect == Aspect::Shape { &[query.get(aspect), &mirrored] } else { &[query.get(aspect)] };
+        let lookups: &[&[f32]] = if aspect == Aspect::Shape && mirror { &[query.get(aspect), &mirrored] } else { &[query.get(aspect)] };
         for vector in lookups {
             for n in indexes.get(aspect).search(vector, per_aspect)? {
                 candidates.insert(n.key as ArtworkId);

@@ -70,23 +70,35 @@ pub fn covering(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Gives a catalog migrated from before roots existed the folders its artworks are in (those
-/// whose files were found at the last import: ok or failed, not missing), as the smallest set
-/// covering them. The folders, not a common ancestor: the library then follows no folder the
-/// user never imported (two sibling folders do not make their parent, perhaps the home folder,
-/// a root). A folder later imported whole replaces the ones inside it.
+/// whose files were found at the last import: ok or failed, not missing). The folders, not a
+/// common ancestor: the library then follows no folder the user never imported (two sibling
+/// folders do not make their parent, perhaps the home folder, a root). A folder that holds
+/// another artwork's folder is not followed whole either (one picture saved in the home folder
+/// beside `~/art` must not make the library follow all of home): its own artworks become file
+/// roots. A folder later imported whole replaces what is inside it.
 pub(super) fn backfill(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare("SELECT DISTINCT path FROM artworks WHERE status != ?1")?;
     let paths = stmt.query_map([Status::Missing.code()], |r| r.get::<_, Vec<u8>>(0))?;
-    let mut folders = Vec::new();
+    let mut by_folder: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = Default::default();
     for path in paths {
-        if let Some(folder) = path_from_bytes(path?).parent() {
-            folders.push(folder.to_path_buf());
+        let path = path_from_bytes(path?);
+        if let Some(folder) = path.parent() {
+            by_folder.entry(folder.to_path_buf()).or_default().push(path);
         }
     }
-    folders.sort();
-    folders.dedup();
-    for folder in covering(folders) {
-        tx.execute("INSERT OR IGNORE INTO roots(path, added) VALUES (?1, unixepoch())", [path_to_bytes(&folder)])?;
+    // Sorted by components: a folder's descendants come right after it.
+    let folders: Vec<&PathBuf> = by_folder.keys().collect();
+    let mut roots = Vec::new();
+    for (i, folder) in folders.iter().enumerate() {
+        let holds_another = folders.get(i + 1).is_some_and(|next| next.starts_with(folder));
+        if holds_another {
+            roots.extend(by_folder[*folder].iter().cloned());
+        } else {
+            roots.push((*folder).clone());
+        }
+    }
+    for root in covering(roots) {
+        tx.execute("INSERT OR IGNORE INTO roots(path, added) VALUES (?1, unixepoch())", [path_to_bytes(&root)])?;
     }
     Ok(())
 }
@@ -137,6 +149,28 @@ mod tests {
             assert!(Catalog::open_read_only(&path).unwrap().roots().unwrap().is_empty());
         }
         let cat = Catalog::open(&path).unwrap();
-        assert_eq!(cat.roots().unwrap(), paths(&["/art", "/scans"]));
+        // /art holds /art/sub, which holds /art/sub/deeper: their own artworks are followed as
+        // files, the innermost folder whole (`kindred import /art` makes /art a root again).
+        assert_eq!(cat.roots().unwrap(), paths(&["/art/a.png", "/art/sub/b.png", "/art/sub/deeper", "/scans"]));
+    }
+
+    /// One picture saved in the home folder beside an imported art folder: the home folder is not
+    /// followed (it would import every image in it).
+    #[test]
+    fn an_older_catalog_does_not_follow_the_folder_above_its_art() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        {
+            let mut cat = Catalog::open(&path).unwrap();
+            let mut w = cat.writer().unwrap();
+            for (i, p) in ["/home/u/wallpaper.png", "/home/u/art/a.png", "/home/u/art/b.png"].iter().enumerate() {
+                let a = NewArtwork { path: Path::new(p), size: 1, mtime_ns: 1, hash: &[i as u8; 32], width: 2, height: 2, format: "png" };
+                w.put_artwork(&a).unwrap();
+            }
+            w.commit().unwrap();
+            cat.conn.execute_batch("DROP TABLE roots; PRAGMA user_version = 3;").unwrap();
+        }
+        let cat = Catalog::open(&path).unwrap();
+        assert_eq!(cat.roots().unwrap(), paths(&["/home/u/art", "/home/u/wallpaper.png"]));
     }
 }

@@ -21,6 +21,9 @@ pub(super) fn run(library: &mut Library, json: bool) -> Result<()> {
     if roots.is_empty() {
         bail!("the library follows no folders yet: import one with `kindred import FOLDER`");
     }
+    if library.is_read_only() {
+        bail!("the library is read-only here: changes could not be imported");
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     // First Ctrl-C: finish the batch in flight and stop. Second: leave at once.
@@ -32,6 +35,9 @@ pub(super) fn run(library: &mut Library, json: bool) -> Result<()> {
     let mut watcher = FolderWatcher::new(DEBOUNCE)?;
     // Follow first, then rescan: nothing that changes during the rescan is missed.
     follow(&mut watcher, &roots);
+    // The roots asked for: a root that is not there (an unplugged drive) is not followed, and is
+    // followed again only when the roots change or it comes back, not on every recheck.
+    let mut asked = roots.clone();
     let list: Vec<String> = roots.iter().map(|r| printable_path(r)).collect();
     eprintln!("watching {} (Ctrl-C to stop)", list.join(", "));
     let mut pending = Changes { paths: Vec::new(), rescan: true };
@@ -44,8 +50,10 @@ pub(super) fn run(library: &mut Library, json: bool) -> Result<()> {
         if checked.elapsed() >= RECHECK {
             checked = Instant::now();
             let roots = library.roots()?;
-            if roots != watcher.followed() {
+            let back = roots.iter().any(|r| !watcher.followed().contains(r) && r.exists());
+            if roots != asked || back {
                 follow(&mut watcher, &roots);
+                asked = roots;
                 pending.rescan = true;
             }
         }

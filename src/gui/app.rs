@@ -414,7 +414,8 @@ impl KindredApp {
         let in_duplicates = matches!(view, View::Duplicates(_));
         egui::Panel::top("top").show(ui, |ui| {
             let show_import = in_query || library.count().is_some_and(|n| n > 0);
-            let map_open = show_import.then_some(map.is_some());
+            // The map lights up a query or a board; over the Duplicates view it would hide the groups.
+            let map_open = (show_import && !in_duplicates).then_some(map.is_some());
             let bar = top_bar::Bar {
                 in_query,
                 in_board: in_board || in_duplicates,

@@ -245,6 +245,8 @@ impl super::app::KindredApp {
         match action {
             Action::ShowDuplicates => {
                 self.lightbox = None;
+                // The map is drawn over the view: closed, so the groups (and the confirmation) show.
+                self.map = None;
                 self.view = View::Duplicates(DuplicatesView::new());
                 self.worker.send(Command::FindDuplicates);
             }
@@ -286,6 +288,8 @@ impl super::app::KindredApp {
         if let super::state::View::Duplicates(d) = &mut self.view {
             d.groups = Some(groups);
             d.trashing = false;
+            // The confirmation names places in the old list: asked again on the new one.
+            d.confirm = None;
         }
     }
 

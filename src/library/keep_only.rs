@@ -57,6 +57,14 @@ impl Library {
         let kept = self.catalog.artwork(keep)?.filter(|a| a.status == Status::Ok && a.path.exists()).ok_or_else(|| {
             Error::Usage(format!("artwork {keep}, the copy to keep, is no longer in the library: nothing was moved to the trash"))
         })?;
+        // The copy kept must still be the picture that was compared: if it was overwritten or
+        // edited since, the others may be the only copies of the original left.
+        if !unchanged(&kept.path, kept.size, kept.mtime_ns).unwrap_or(false) {
+            return Err(Error::Usage(format!(
+                "{}, the copy to keep, changed since it was imported: rescan, then look again; nothing was moved to the trash",
+                kept.path.display()
+            )));
+        }
         let generation = self.catalog.generation()?;
         let note = format!("moved to the system trash on {} by “keep only this one”; the copy kept is {}", today(), kept.path.display());
         let mut done = KeptOnly { kept: kept.path.clone(), ..Default::default() };
@@ -66,9 +74,7 @@ impl Library {
                 done.left.push((PathBuf::from(format!("artwork {id}")), "no longer in the library".into()));
                 continue;
             };
-            let unchanged = std::fs::metadata(&artwork.path)
-                .map(|m| m.is_file() && m.len() == artwork.size && crate::import::mtime_ns(&m) == artwork.mtime_ns);
-            match unchanged {
+            match unchanged(&artwork.path, artwork.size, artwork.mtime_ns) {
                 Ok(true) => {}
                 Ok(false) => {
                     done.left.push((artwork.path, "changed since it was imported: rescan, then look again".into()));
@@ -99,4 +105,9 @@ impl Library {
 fn today() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     crate::readable::date(secs)
+}
+
+/// Whether the file at `path` is still the one catalogued: a file of that size and modification time.
+fn unchanged(path: &std::path::Path, size: u64, mtime_ns: i64) -> std::io::Result<bool> {
+    std::fs::metadata(path).map(|m| m.is_file() && m.len() == size && crate::import::mtime_ns(&m) == mtime_ns)
 }

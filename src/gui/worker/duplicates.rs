@@ -16,7 +16,7 @@ impl Worker {
     pub(super) fn keep_only(&self, lib: &mut Library, keep: ArtworkId, others: &[ArtworkId], trash: &dyn Trash) {
         match lib.keep_only(keep, others, trash) {
             Ok(done) => self.send(Event::KeptOnly(done)),
-            Err(e) => self.send(Event::Error(format!("Nothing was moved to the trash: {}", one_line(&e)))),
+            Err(e) => self.send(Event::Error(format!("Keep only this one stopped: {}", one_line(&e)))),
         }
         match lib.catalog().artworks_with_status(Status::Ok) {
             Ok(list) => self.send(Event::Artworks(list)),
