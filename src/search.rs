@@ -160,7 +160,9 @@ pub fn nearest(
                 _ => metric.similarity(metric.distance(query.get(a), e.get(a))),
             };
             let aspects: HashMap<Aspect, f32> = weights.active().map(|a| (a, similarity(a))).collect();
-            let score = aspects.iter().map(|(a, s)| weights[*a] * s).sum::<f32>() / total;
+            // In the aspects' fixed order (a map's order varies by process): the same sum, to the
+            // last bit, as the calibration's for the same pair.
+            let score = weights.active().map(|a| weights[a] * aspects[&a]).sum::<f32>() / total;
             (id, score, aspects)
         })
         .collect();

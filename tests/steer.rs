@@ -191,10 +191,14 @@ fn composed_queries_are_one_entry_and_bad_input_is_refused_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let (lib, files) = sample_library(tmp.path(), 12);
     let (a, b, c) = (files[1].to_str().unwrap(), files[4].to_str().unwrap(), files[7].to_str().unwrap());
-    let out = kindred(&lib, &["search", "--colour-from", a, "--texture-from", b, "--shape-from", "id:8", "--not-colour", c, "--json"]);
+    // The id of a fourth artwork (ids follow the import's order): the one its own search leaves out.
+    let others = stdout_json(&kindred(&lib, &["search", files[10].to_str().unwrap(), "--top", "11", "--json"]));
+    let others: Vec<i64> = others[0]["results"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+    let d = format!("id:{}", (1..=12).find(|i| !others.contains(i)).unwrap());
+    let out = kindred(&lib, &["search", "--colour-from", a, "--texture-from", b, "--shape-from", &d, "--not-colour", c, "--json"]);
     let results = stdout_json(&out);
     assert_eq!(results.as_array().unwrap().len(), 1, "a composed query is one entry");
-    assert_eq!(results[0]["query"], format!("colour:{a} + texture:{b} + shape:id:8 − colour:{c}"));
+    assert_eq!(results[0]["query"], format!("colour:{a} + texture:{b} + shape:{d} − colour:{c}"));
     let hits = results[0]["results"].as_array().unwrap();
     assert_eq!(hits.len(), 8, "12 artworks but the 4 in the query");
     for h in hits {

@@ -53,7 +53,11 @@ impl QueryView {
             if let Some(swatches) = palette {
                 paint_palette(ui, square, swatches);
             }
-            super::region_pick::drag_region(ui, t.response.id.with("region"), square, tex.as_ref(), size, current, frame);
+            if super::region_pick::drag_region(ui, t.response.id.with("region"), square, tex.as_ref(), size, current, frame)
+                && palette.is_none()
+            {
+                frame.act(Action::OpenLightbox(Source::Query, 0));
+            }
             ui.vertical(|ui| {
                 ui.heading(format!("Kindred of {}", current.name));
                 if matches!(current.query, Query::Artwork(_) | Query::File(_)) {
