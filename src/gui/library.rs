@@ -148,6 +148,8 @@ impl LibraryGrid {
     fn folder_tree(&mut self, ui: &mut egui::Ui) {
         let total = self.count().unwrap_or(0);
         egui::ScrollArea::vertical().id_salt("folder-tree").show(ui, |ui| {
+            // Long names are cut at the panel's edge (the tooltip has the whole path).
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             ui.strong("Folders");
             let all = ui.selectable_label(self.folder.is_none(), format!("All folders  ({})", thousands(total)));
             if all.clicked() {
@@ -169,7 +171,12 @@ impl LibraryGrid {
 
     fn grid(&mut self, ui: &mut egui::Ui, side: f32, frame: &mut Frame) {
         if !self.tree.is_empty() {
-            egui::Panel::left("library-folders").resizable(true).default_size(220.0).min_size(140.0).show(ui, |ui| self.folder_tree(ui));
+            egui::Panel::left("library-folders")
+                .resizable(true)
+                .default_size(220.0)
+                .min_size(140.0)
+                .max_size(360.0)
+                .show(ui, |ui| self.folder_tree(ui));
         }
         self.refresh();
         let total = self.count().unwrap_or(0);

@@ -2,8 +2,9 @@
 //! from the library's folder tree; `None` searches everything. The worker applies it to every
 //! search ([`super::worker::Command::SearchIn`]).
 
+use std::path::{Path, PathBuf};
+
 use eframe::egui;
-use std::path::PathBuf;
 
 use crate::library::Folder;
 
@@ -54,6 +55,12 @@ impl SearchScope {
 pub(super) fn folder_label(folder: &Folder) -> String {
     match folder.path.file_name() {
         Some(name) if folder.depth > 0 => name.to_string_lossy().into_owned(),
-        _ => folder.path.display().to_string(),
+        // A root by its last two folders (the whole path is in the tooltip): long absolute paths
+        // would crowd the grid out.
+        Some(name) => match folder.path.parent().and_then(Path::file_name) {
+            Some(parent) if folder.path.components().count() > 3 => format!("…/{}/{}", parent.to_string_lossy(), name.to_string_lossy()),
+            _ => folder.path.display().to_string(),
+        },
+        None => folder.path.display().to_string(),
     }
 }

@@ -107,7 +107,12 @@ pub struct Folder {
 /// counted in its own folder, listed at depth 0.
 pub fn folder_tree<'a>(roots: &[PathBuf], paths: impl IntoIterator<Item = &'a Path>) -> Vec<Folder> {
     let mut folders: std::collections::BTreeMap<PathBuf, (usize, usize)> = std::collections::BTreeMap::new();
+    // Roots that are artworks' files (imported one by one): not folders, not listed.
+    let mut file_roots = std::collections::HashSet::new();
     for path in paths {
+        if roots.iter().any(|r| r == path) {
+            file_roots.insert(path.to_path_buf());
+        }
         let Some(parent) = path.parent() else { continue };
         let root = roots.iter().filter(|r| path.starts_with(r) && *r != path).max_by_key(|r| r.as_os_str().len());
         let top = root.map_or(parent, PathBuf::as_path);
@@ -118,7 +123,7 @@ pub fn folder_tree<'a>(roots: &[PathBuf], paths: impl IntoIterator<Item = &'a Pa
         }
     }
     // Roots without artworks are listed too (a folder just followed, still empty).
-    for root in roots {
+    for root in roots.iter().filter(|r| !file_roots.contains(*r) && !r.is_file()) {
         folders.entry(root.clone()).or_insert((0, 0));
     }
     folders.into_iter().map(|(path, (depth, artworks))| Folder { path, depth, artworks }).collect()
