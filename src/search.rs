@@ -134,10 +134,14 @@ pub fn nearest(
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
     // Shape also looks up the query's mirror image (crate::mirror): a flipped copy is as close.
-    let mirrored = if mirror { mirror::mirrored_shape(query.get(Aspect::Shape)) } else { query.get(Aspect::Shape).to_vec() };
+    // Only when shape is compared: a colour-only search pays nothing for it.
+    let mirrored = (mirror && weights.active().any(|a| a == Aspect::Shape)).then(|| mirror::mirrored_shape(query.get(Aspect::Shape)));
     let mut candidates = BTreeSet::new();
     for aspect in weights.active() {
-        let lookups: &[&[f32]] = if aspect == Aspect::Shape && mirror { &[query.get(aspect), &mirrored] } else { &[query.get(aspect)] };
+        let mut lookups = vec![query.get(aspect)];
+        if let (Aspect::Shape, Some(m)) = (aspect, &mirrored) {
+            lookups.push(m);
+        }
         for vector in lookups {
             for n in indexes.get(aspect).search(vector, per_aspect)? {
                 candidates.insert(n.key as ArtworkId);
@@ -156,7 +160,7 @@ pub fn nearest(
             let metric = indexes.metric;
             let similarity = |a: Aspect| match (&picture_brushwork, a) {
                 (Some(brush), Aspect::Texture) => metric.similarity(metric.distance(brush, &brushwork(e.get(a)))),
-                (_, Aspect::Shape) => mirror::shape_similarity(metric, query.get(a), &mirrored, e.get(a)),
+                (_, Aspect::Shape) if let Some(m) = &mirrored => mirror::shape_similarity(metric, query.get(a), m, e.get(a)),
                 _ => metric.similarity(metric.distance(query.get(a), e.get(a))),
             };
             let aspects: HashMap<Aspect, f32> = weights.active().map(|a| (a, similarity(a))).collect();

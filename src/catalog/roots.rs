@@ -127,27 +127,30 @@ mod tests {
         assert_eq!(cat.roots().unwrap(), paths(&["/art", "/photos-old"]));
     }
 
+    /// A catalog as schema 3 left it (no roots table) at `path`, holding `files`; those under
+    /// `/gone` are missing.
+    fn schema_3_catalog(path: &Path, files: &[&str]) {
+        let mut cat = Catalog::open(path).unwrap();
+        let mut w = cat.writer().unwrap();
+        for (i, p) in files.iter().enumerate() {
+            let a = NewArtwork { path: Path::new(p), size: 1, mtime_ns: 1, hash: &[i as u8; 32], width: 2, height: 2, format: "png" };
+            let id = w.put_artwork(&a).unwrap();
+            if p.starts_with("/gone") {
+                w.mark_missing(id).unwrap();
+            }
+        }
+        w.commit().unwrap();
+        cat.conn.execute_batch("DROP TABLE roots; PRAGMA user_version = 3;").unwrap();
+    }
+
     /// A library from before schema 4 follows the folders its found artworks are in.
     #[test]
     fn an_older_catalog_gains_the_folders_of_its_artworks() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite");
-        {
-            let mut cat = Catalog::open(&path).unwrap();
-            let mut w = cat.writer().unwrap();
-            for (i, p) in ["/art/a.png", "/art/sub/b.png", "/art/sub/deeper/c.png", "/scans/d.png", "/gone/e.png"].iter().enumerate() {
-                let a = NewArtwork { path: Path::new(p), size: 1, mtime_ns: 1, hash: &[i as u8; 32], width: 2, height: 2, format: "png" };
-                let id = w.put_artwork(&a).unwrap();
-                if p.starts_with("/gone") {
-                    w.mark_missing(id).unwrap();
-                }
-            }
-            w.commit().unwrap();
-            cat.conn.execute_batch("DROP TABLE roots; PRAGMA user_version = 3;").unwrap();
-            // Read-only, not migrated: no roots, no error.
-            drop(cat);
-            assert!(Catalog::open_read_only(&path).unwrap().roots().unwrap().is_empty());
-        }
+        schema_3_catalog(&path, &["/art/a.png", "/art/sub/b.png", "/art/sub/deeper/c.png", "/scans/d.png", "/gone/e.png"]);
+        // Read-only, not migrated: no roots, no error.
+        assert!(Catalog::open_read_only(&path).unwrap().roots().unwrap().is_empty());
         let cat = Catalog::open(&path).unwrap();
         // /art holds /art/sub, which holds /art/sub/deeper: their own artworks are followed as
         // files, the innermost folder whole (`kindred import /art` makes /art a root again).
@@ -160,16 +163,7 @@ mod tests {
     fn an_older_catalog_does_not_follow_the_folder_above_its_art() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite");
-        {
-            let mut cat = Catalog::open(&path).unwrap();
-            let mut w = cat.writer().unwrap();
-            for (i, p) in ["/home/u/wallpaper.png", "/home/u/art/a.png", "/home/u/art/b.png"].iter().enumerate() {
-                let a = NewArtwork { path: Path::new(p), size: 1, mtime_ns: 1, hash: &[i as u8; 32], width: 2, height: 2, format: "png" };
-                w.put_artwork(&a).unwrap();
-            }
-            w.commit().unwrap();
-            cat.conn.execute_batch("DROP TABLE roots; PRAGMA user_version = 3;").unwrap();
-        }
+        schema_3_catalog(&path, &["/home/u/wallpaper.png", "/home/u/art/a.png", "/home/u/art/b.png"]);
         let cat = Catalog::open(&path).unwrap();
         assert_eq!(cat.roots().unwrap(), paths(&["/home/u/art", "/home/u/wallpaper.png"]));
     }
