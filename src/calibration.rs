@@ -15,14 +15,14 @@ use crate::index::Metric;
 use crate::mirror;
 use crate::model::ModelId;
 use crate::query::QueryKind;
-use crate::search::brushwork;
+use crate::search::texture_part;
 
 /// Artworks sampled (evenly through the library): all pairs among them, 79,800 for 400, give a
 /// score's percentile to within about ±0.2 points, and take a fraction of a second to compare.
 pub const SAMPLE: usize = 400;
 
-/// Columns of a sampled pair's similarities: colour, whole texture (cut-outs), brushwork
-/// (pictures: see [`crate::search::searched_vectors`]), shape.
+/// Columns of a sampled pair's similarities: colour, style (cut-outs), brushwork (pictures: see
+/// [`crate::search::texture_part`]), shape.
 const COLUMNS: usize = 4;
 /// The shape column.
 const SHAPE_COLUMN: usize = 3;
@@ -61,7 +61,15 @@ impl Calibration {
         let vectors: Vec<[Vec<f32>; COLUMNS]> = sample
             .iter()
             .filter_map(|id| embeddings.get(id))
-            .map(|e| [e[Aspect::Colour].clone(), e[Aspect::Texture].clone(), brushwork(&e[Aspect::Texture]), e[Aspect::Shape].clone()])
+            .map(|e| {
+                let texture = &e[Aspect::Texture];
+                [
+                    e[Aspect::Colour].clone(),
+                    texture_part(texture, QueryKind::Cutout),
+                    texture_part(texture, QueryKind::Picture),
+                    e[Aspect::Shape].clone(),
+                ]
+            })
             .collect();
         let similarity = |a: &[f32], b: &[f32]| source.metric.similarity(source.metric.distance(a, b));
         // Shape is compared as searches compare it: the closer of a picture and its mirror image.

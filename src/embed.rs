@@ -5,7 +5,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
 use crate::error::{Error, Result};
-use crate::model::{Model, SHAPE_DIM, TEXTURE_DIM};
+use crate::model::{CNN_TEXTURE_DIM, Model, SHAPE_DIM};
 use crate::preprocess::{IMAGE_LEN, INPUT_LEN, INPUT_SIDE};
 use crate::runtime::{self, Runtime};
 
@@ -69,11 +69,11 @@ impl Embedder {
             Ok(data.to_vec())
         };
         let shape = take("shape", SHAPE_DIM)?;
-        let texture = take("texture", TEXTURE_DIM)?;
+        let texture = take("texture", CNN_TEXTURE_DIM)?;
         Ok((0..n)
             .map(|i| CnnVectors {
                 shape: shape[i * SHAPE_DIM..(i + 1) * SHAPE_DIM].to_vec(),
-                texture: texture[i * TEXTURE_DIM..(i + 1) * TEXTURE_DIM].to_vec(),
+                texture: texture[i * CNN_TEXTURE_DIM..(i + 1) * CNN_TEXTURE_DIM].to_vec(),
             })
             .collect())
     }

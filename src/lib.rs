@@ -31,6 +31,7 @@ pub mod readable;
 pub mod region;
 pub mod runtime;
 pub mod search;
+pub mod style;
 pub mod vectors;
 pub mod watch;
 

@@ -26,13 +26,17 @@ pub const SHAPE_DIM: usize = SHAPE_CHANNELS * SHAPE_GRID * SHAPE_GRID;
 pub const BRUSHWORK_DIM: usize = 40 * 41 / 2;
 /// Texture's second part, rendering: the Gram matrix of the 112-channel stage of the whole
 /// picture, on its first 128 principal axes over the reference set. Each part has unit length
-/// before the texture vector is normalised, so each is `1/sqrt(2)` of a stored texture vector.
+/// in the model's output.
 pub const RENDERING_DIM: usize = 128;
-/// Length of the texture/style vector: brushwork, then rendering.
-pub const TEXTURE_DIM: usize = BRUSHWORK_DIM + RENDERING_DIM;
+/// Length of the model's texture output: brushwork, then rendering.
+pub const CNN_TEXTURE_DIM: usize = BRUSHWORK_DIM + RENDERING_DIM;
+/// Length of a stored texture vector: the model's texture output, then its style
+/// ([`crate::style`]): a picture compares the brushwork part, a cut-out the style part.
+pub const TEXTURE_DIM: usize = CNN_TEXTURE_DIM + crate::style::STYLE_DIM;
 
-/// Identity of what makes a vector: the CNN (name and weights' sha256) and the colour recipe, as
-/// one key stored beside every vector (`efficientnet-lite0@faca971dde36/lab245-root4`). Vectors
+/// Identity of what makes a vector: the CNN (name and weights' sha256, and the style whitening's
+/// [`crate::style::recipe`]) and the colour recipe, as one key stored beside every vector
+/// (`efficientnet-lite0@03d4fdb5b361+style256@e94652cf6ceb/lab245-root4`). Vectors
 /// with different keys are never mixed: changing either part makes libraries re-embed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelId {
@@ -40,9 +44,10 @@ pub struct ModelId {
 }
 
 impl ModelId {
-    /// The id of this build: the bundled CNN and [`crate::colour::COLOUR_RECIPE`].
+    /// The id of this build: the bundled CNN with its style whitening, and
+    /// [`crate::colour::COLOUR_RECIPE`].
     pub fn current() -> Self {
-        Self::new(&format!("{MODEL_NAME}@{}", &expected_sha256()[..12]), crate::colour::COLOUR_RECIPE)
+        Self::new(&format!("{MODEL_NAME}@{}+{}", &expected_sha256()[..12], crate::style::recipe()), crate::colour::COLOUR_RECIPE)
     }
 
     /// The id of vectors made by `cnn` with the colour recipe `colour_recipe`.
@@ -129,14 +134,16 @@ mod tests {
         assert_eq!(expected_sha256().len(), 64);
         let id = ModelId::current();
         assert!(id.as_str().starts_with("efficientnet-lite0@"));
-        assert_eq!((id.cnn(), id.colour_recipe()), (&id.as_str()[..31], crate::colour::COLOUR_RECIPE));
+        let cnn = format!("efficientnet-lite0@{}+{}", &expected_sha256()[..12], crate::style::recipe());
+        assert_eq!((id.cnn(), id.colour_recipe()), (cnn.as_str(), crate::colour::COLOUR_RECIPE));
     }
 
     /// The stored model id, pinned: changing the model or the colour recipe must be a deliberate
     /// act, since every library re-embeds on a new id. `faca971dde36` (texture without the
-    /// rendering part) was the id before issue 11.
+    /// rendering part) was the id before issue 11, `03d4fdb5b361/lab245-root4` before the style
+    /// whitening.
     #[test]
     fn model_id_is_pinned() {
-        assert_eq!(ModelId::current().as_str(), "efficientnet-lite0@03d4fdb5b361/lab245-root4");
+        assert_eq!(ModelId::current().as_str(), "efficientnet-lite0@03d4fdb5b361+style256@e94652cf6ceb/lab245-root4");
     }
 }

@@ -15,7 +15,7 @@ use crate::catalog::{ArtworkId, Catalog};
 use crate::embed::Embedder;
 use crate::index::AspectIndexes;
 use crate::mirror;
-use crate::model::{BRUSHWORK_DIM, ModelId};
+use crate::model::{BRUSHWORK_DIM, CNN_TEXTURE_DIM, ModelId};
 use crate::preprocess;
 use crate::query::QueryKind;
 use crate::region::Region;
@@ -81,28 +81,34 @@ pub fn features_of_part(path: &Path, bytes: &[u8], region: Option<&Region>, embe
     })
 }
 
-/// The vectors a query of `kind` looks up candidates with, and for a picture the brushwork it is
-/// scored by. A cut-out compares the whole texture vector (brushwork and rendering). A picture
-/// compares brushwork only: its texture lookup keeps the first [`BRUSHWORK_DIM`] values, and its
-/// texture score is the brushwork-to-brushwork similarity ([`brushwork`]; brushwork is
-/// `1/sqrt(2)` of every stored texture vector), the same under every metric. (The rendering part
-/// finds the set a cut-out comes from but mostly the subject of a picture: on filtered photographs
-/// it costs texture a third of its style P@10; BENCHMARKS.md, "Real art".)
-pub fn searched_vectors(query: &Embedding, kind: QueryKind) -> (Embedding, Option<Vec<f32>>) {
+/// The vectors a query of `kind` looks up candidates with, and the part of texture it is scored
+/// by ([`texture_part`]). Its texture lookup keeps that part in place and zeroes the rest: in the
+/// index, its inner product with a stored vector is then that part's similarity, scaled.
+pub fn searched_vectors(query: &Embedding, kind: QueryKind) -> (Embedding, Vec<f32>) {
     let mut vectors = query.clone();
-    if kind == QueryKind::Cutout {
-        return (vectors, None);
-    }
-    let brush = brushwork(&vectors[Aspect::Texture]);
+    let part = texture_part(&vectors[Aspect::Texture], kind);
+    let range = part_range(kind, vectors[Aspect::Texture].len());
     let texture = &mut vectors[Aspect::Texture];
     texture.fill(0.0);
-    texture[..brush.len()].copy_from_slice(&brush);
-    (vectors, Some(brush))
+    texture[range].copy_from_slice(&part);
+    (vectors, part)
 }
 
-/// The brushwork part of a texture vector, at unit length.
-pub fn brushwork(texture: &[f32]) -> Vec<f32> {
-    crate::vectors::normalised(&texture[..BRUSHWORK_DIM.min(texture.len())])
+/// The part of a stored texture vector a query of `kind` compares, at unit length. A picture
+/// compares brushwork, the Gram statistics of the crop at the artwork's own scale. A cut-out
+/// compares style ([`crate::style`]): what its set's members share in how they are drawn and
+/// rendered (brushwork alone finds 0.80 of a cut-out's set, style 0.88; the rendering part it is
+/// made from finds the subject of a picture more than its hand, and costs filtered photographs a
+/// third of their style P@10: BENCHMARKS.md, "Real art").
+pub fn texture_part(texture: &[f32], kind: QueryKind) -> Vec<f32> {
+    crate::vectors::normalised(&texture[part_range(kind, texture.len())])
+}
+
+fn part_range(kind: QueryKind, len: usize) -> std::ops::Range<usize> {
+    match kind {
+        QueryKind::Picture => 0..BRUSHWORK_DIM.min(len),
+        QueryKind::Cutout => CNN_TEXTURE_DIM.min(len)..len,
+    }
 }
 
 /// Finds the `k` artworks most similar to `query` (an image of `kind`), excluding `exclude` (the
@@ -129,7 +135,7 @@ pub fn nearest(
     if k == 0 {
         return Ok(Vec::new());
     }
-    let (query, picture_brushwork) = searched_vectors(query, kind);
+    let (query, texture_part_of_query) = searched_vectors(query, kind);
     let query = &query;
     // Over-fetch per aspect: an artwork close on the weighted sum is close on at least one aspect.
     let per_aspect = k.saturating_mul(5).max(50).saturating_add(exclude.len()).min(indexes.len());
@@ -158,9 +164,9 @@ pub fn nearest(
         .iter()
         .map(|(&id, e)| {
             let metric = indexes.metric;
-            let similarity = |a: Aspect| match (&picture_brushwork, a) {
-                (Some(brush), Aspect::Texture) => metric.similarity(metric.distance(brush, &brushwork(e.get(a)))),
-                (_, Aspect::Shape) if let Some(m) = &mirrored => mirror::shape_similarity(metric, query.get(a), m, e.get(a)),
+            let similarity = |a: Aspect| match a {
+                Aspect::Texture => metric.similarity(metric.distance(&texture_part_of_query, &texture_part(e.get(a), kind))),
+                Aspect::Shape if let Some(m) = &mirrored => mirror::shape_similarity(metric, query.get(a), m, e.get(a)),
                 _ => metric.similarity(metric.distance(query.get(a), e.get(a))),
             };
             let aspects: HashMap<Aspect, f32> = weights.active().map(|a| (a, similarity(a))).collect();

@@ -10,9 +10,13 @@ use crate::embed::CnnVectors;
 pub type Embedding = PerAspect<Vec<f32>>;
 
 impl PerAspect<Vec<f32>> {
-    /// Builds the normalised embedding from colour features and CNN outputs.
+    /// Builds the normalised embedding from colour features and CNN outputs. Texture: the CNN's
+    /// texture (unit length) and its style ([`crate::style`], unit length), each `1/sqrt(2)` of
+    /// the stored vector.
     pub fn new(colour: &ColourFeatures, cnn: &CnnVectors) -> Self {
-        Self { colour: normalised(&colour.histogram), texture: normalised(&cnn.texture), shape: normalised(&cnn.shape) }
+        let mut texture = normalised(&cnn.texture);
+        texture.extend(crate::style::style_vector(&texture));
+        Self { colour: normalised(&colour.histogram), texture: normalised(&texture), shape: normalised(&cnn.shape) }
     }
 }
 

@@ -433,6 +433,17 @@ fn all_adapts_to_cutouts_and_a_flattened_copy_stays_a_picture() {
     assert!((lib.catalog().transparent(id).unwrap() - transparent(&cutout)).abs() < 0.05, "stored share");
     assert_eq!((as_cutout.kind, as_cutout.weights), (QueryKind::Cutout, QueryKind::CUTOUT_WEIGHTS));
     assert!(as_cutout.hits.iter().all(|h| !h.aspects.contains_key(&Aspect::Colour)), "colour is off for a cut-out");
+    // A cut-out's texture is its style part (kindred::style), not the whole texture vector.
+    let top = &as_cutout.hits[0];
+    let stored = lib.catalog().embeddings(&[id, top.id], lib.model()).unwrap();
+    let part = |i| kindred::search::texture_part(&stored[&i][Aspect::Texture], QueryKind::Cutout);
+    let (q, h) = (part(id), part(top.id));
+    assert_eq!(q.len(), kindred::style::STYLE_DIM);
+    let style_cosine: f32 = q.iter().zip(&h).map(|(a, b)| a * b).sum();
+    let whole: f32 = stored[&id][Aspect::Texture].iter().zip(&stored[&top.id][Aspect::Texture]).map(|(a, b)| a * b).sum();
+    let texture = top.aspects[&Aspect::Texture];
+    assert!((texture - style_cosine).abs() < 1e-3, "texture {texture} is the style cosine {style_cosine} (whole vector: {whole})");
+    assert!((style_cosine - whole).abs() > 1e-3, "the test tells the two apart");
     // Explicit weights are taken as given.
     let colour = lib.search(&Query::Artwork(id), &Weights::only(Aspect::Colour), 5).unwrap();
     assert_eq!(colour.weights, Weights::only(Aspect::Colour));
