@@ -524,3 +524,41 @@ fn keep_only_this_one_trashes_the_others_and_a_restored_file_comes_back() {
     let hits = lib.search(&kept, &Weights::ALL, 3).unwrap().hits;
     assert!(hits.iter().any(|h| h.id == others[0]), "searchable again: {hits:?}");
 }
+
+/// Stop following a folder: it leaves the remembered roots, so a rescan no longer looks in it (a
+/// file added there is not imported, a file deleted there is not marked missing); its artworks
+/// stay searchable. A path that is not a root (inside one, or elsewhere) is refused, nothing changed.
+#[test]
+fn stop_following_a_folder_keeps_its_artworks_and_rescans_skip_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (art, other) = (tmp.path().join("art"), tmp.path().join("other"));
+    copy_into(&sample_files()[..3], &art.join("sky"));
+    let others = copy_into(&sample_files()[3..5], &other);
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, &[art.clone(), other.clone()]).added, 5);
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap();
+    assert_eq!(lib.roots().unwrap(), [canonical(&art), canonical(&other)]);
+
+    let inside = lib.stop_following(&art.join("sky")).unwrap_err().to_string();
+    assert!(inside.contains("inside") && inside.contains("nothing was changed"), "{inside}");
+    let elsewhere = lib.stop_following(&tmp.path().join("nowhere")).unwrap_err().to_string();
+    assert!(
+        elsewhere.contains("is not a folder this library follows") && elsewhere.contains(&canonical(&art).display().to_string()),
+        "{elsewhere}"
+    );
+    assert_eq!(lib.roots().unwrap().len(), 2, "a refusal changes nothing");
+
+    let stopped = lib.stop_following(&other).unwrap();
+    assert_eq!((stopped.root.clone(), stopped.artworks), (canonical(&other), 2));
+    assert!(stopped.to_string().contains("Its 2 artworks stay in the library"), "{stopped}");
+    assert_eq!(lib.roots().unwrap(), [canonical(&art)]);
+    assert!(lib.stop_following(&other).is_err(), "no longer followed");
+
+    copy_into(&sample_files()[5..6], &other);
+    std::fs::remove_file(&others[0]).unwrap();
+    let summary = lib.rescan(&std::sync::atomic::AtomicBool::new(false), &mut |_| {}).unwrap();
+    assert_eq!((summary.added, summary.missing, summary.unchanged), (0, 0, 3), "the rescan skips it: {summary:?}");
+    assert_eq!(lib.catalog().counts(lib.model()).unwrap().ok, 5, "its artworks stay");
+    let hits = lib.search(&Query::File(sample_files()[4].clone()), &Weights::ALL, 1).unwrap().hits;
+    assert_eq!(hits[0].path, canonical(&others[1]), "and stay searchable");
+}
