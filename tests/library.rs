@@ -562,3 +562,58 @@ fn stop_following_a_folder_keeps_its_artworks_and_rescans_skip_it() {
     let hits = lib.search(&Query::File(sample_files()[4].clone()), &Weights::ALL, 1).unwrap().hits;
     assert_eq!(hits[0].path, canonical(&others[1]), "and stay searchable");
 }
+
+/// The saved map is for one catalog state: after a watched change (a new file, a deleted one) or
+/// "keep only this one" it is stale, and the next map is laid out again with the change in it.
+#[test]
+fn the_map_is_laid_out_again_after_a_watched_change_and_keep_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..10], &art);
+    let copy = art.join("copy-of-first.png");
+    std::fs::copy(&files[0], &copy).unwrap();
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 11);
+    let ids = |m: &kindred::map::CollectionMap| m.points.iter().map(|p| p.id).collect::<std::collections::BTreeSet<_>>();
+    let first = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(lib.saved_map(&Weights::ALL).map(|m| ids(&m)), Some(ids(&first)), "saved for next time");
+    let no = std::sync::atomic::AtomicBool::new(false);
+
+    // A new file, as the watcher reports it.
+    let new = copy_into(&sample_files()[10..11], &art).remove(0);
+    assert_eq!(lib.import_changes(&[canonical(&new)], &no, &mut |_| {}).unwrap().added, 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after a new file");
+    let second = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(second.points.len(), 12);
+    assert!(second.points.iter().any(|p| p.path == canonical(&new)), "the new file is on the map");
+
+    // A deleted file.
+    std::fs::remove_file(&files[9]).unwrap();
+    assert_eq!(lib.import_changes(&[canonical_gone(&files[9], &art)], &no, &mut |_| {}).unwrap().missing, 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after a deletion");
+    let third = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(third.points.len(), 11);
+    assert!(!third.points.iter().any(|p| p.path == canonical_gone(&files[9], &art)), "the deleted file left the map");
+
+    // Keep only this one.
+    let group =
+        lib.duplicates(None).unwrap().into_iter().find(|g| g.members.iter().any(|m| m.path.ends_with("copy-of-first.png"))).unwrap();
+    let trash = FolderTrash { dir: tmp.path().join("trash"), asked: Default::default() };
+    std::fs::create_dir_all(&trash.dir).unwrap();
+    let others: Vec<i64> = group.members[1..].iter().map(|m| m.id).collect();
+    assert_eq!(lib.keep_only(group.members[0].id, &others, &trash).unwrap().trashed.len(), 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after keep only this one");
+    let fourth = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(fourth.points.len(), 10);
+    assert!(others.iter().all(|id| !ids(&fourth).contains(id)), "the trashed copy left the map");
+    assert_eq!(lib.saved_map(&Weights::ALL).map(|m| ids(&m)), Some(ids(&fourth)));
+}
+
+fn canonical(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap()
+}
+
+/// The canonical path a deleted file had in `dir`.
+fn canonical_gone(file: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    canonical(dir).join(file.file_name().unwrap())
+}

@@ -224,7 +224,16 @@ impl MapView {
                 }
                 None => {
                     ui.spinner();
-                    ui.label("Laying out the collection…");
+                    match &frame.waiting {
+                        // The worker does one thing at a time: say what the map waits for.
+                        Some(job) => {
+                            ui.label(format!("Map: waiting for {job}…"));
+                            ui.weak("Cancel it below to see the map sooner; what was done is kept.");
+                        }
+                        None => {
+                            ui.label("Laying out the collection…");
+                        }
+                    }
                 }
             });
             return;
@@ -240,7 +249,10 @@ impl MapView {
             }
             if self.computing && self.map.is_some() {
                 ui.spinner();
-                ui.label("updating…");
+                match &frame.waiting {
+                    Some(job) => ui.label(format!("updating after {job}…")),
+                    None => ui.label("updating…"),
+                };
             }
             ui.separator();
             ui.label("Arranged by");
