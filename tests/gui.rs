@@ -1858,3 +1858,31 @@ fn stop_following_from_the_folder_tree_keeps_the_artworks() {
     let lib = open(&dir, LibraryOptions::default());
     assert_eq!(lib.roots().unwrap(), [std::fs::canonicalize(&art).unwrap()]);
 }
+
+/// With the map open, arrows, Enter and Space do not act on the grid hidden under it (no
+/// selection moves, no query, no lightbox); Escape closes the map, and the grid takes its keys again.
+#[test]
+fn keys_under_the_open_map_do_not_reach_the_grid_and_escape_closes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    let first = format!("artwork: {}", name(&files[0]));
+    wait_until(&mut h, "the library grid", |h| has_button(h, &first));
+    click_button(&mut h, &first);
+    assert_eq!(h.state().selected(), Some(0));
+    click_button(&mut h, "Map");
+    wait_until(&mut h, "the map", |h| h.state().map_view().is_some_and(|m| m.map().is_some()));
+    for key in [egui::Key::ArrowRight, egui::Key::ArrowDown, egui::Key::End, egui::Key::Enter, egui::Key::Space] {
+        h.key_press(key);
+        h.step();
+        assert!(h.state().map_view().is_some(), "{key:?} leaves the map open");
+        assert_eq!(h.state().selected(), Some(0), "{key:?} moves no hidden selection");
+        assert!(h.state().trail().is_empty() && h.state().lightbox().is_none(), "{key:?} opens nothing under the map");
+    }
+    h.key_press(egui::Key::Escape);
+    h.step();
+    assert!(h.state().map_view().is_none(), "Escape closes the map");
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().selected(), Some(1), "the grid takes its keys again");
+}

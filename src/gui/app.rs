@@ -350,6 +350,7 @@ impl KindredApp {
         self.handle_events(&ctx, &mut actions);
         let keys = match (&self.lightbox, &self.view) {
             (Some(_), _) => Keys::Lightbox,
+            (None, _) if self.map.is_some() => Keys::Map,
             (None, View::Query(_)) => Keys::Query,
             (None, View::Library | View::Board(_) | View::Duplicates(_)) => Keys::Library,
         };
