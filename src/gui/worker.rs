@@ -662,15 +662,17 @@ impl Worker {
         }
     }
 
-    /// Stops following `folder`, then says what that means and sends the roots as they now are.
+    /// Stops following `folder`, then sends the roots as they now are and says what that means
+    /// (in that order: when the message shows, the folder tree is already up to date).
     fn stop_following(&self, lib: &mut Library, folder: &Path) {
-        match lib.stop_following(folder) {
-            Ok(stopped) => self.send(Event::Notice(stopped.to_string())),
-            Err(e) => self.send(Event::Error(format!("Cannot stop following {}: {}", folder.display(), one_line(&e)))),
-        }
+        let done = lib.stop_following(folder);
         match lib.info() {
             Ok(info) => self.send(Event::Info(Box::new(info))),
             Err(e) => self.send(Event::Error(format!("cannot read library info: {}", one_line(&e)))),
+        }
+        match done {
+            Ok(stopped) => self.send(Event::Notice(stopped.to_string())),
+            Err(e) => self.send(Event::Error(format!("Cannot stop following {}: {}", folder.display(), one_line(&e)))),
         }
     }
 
