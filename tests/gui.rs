@@ -1378,6 +1378,8 @@ fn the_composer_takes_dropped_sources_per_aspect_and_re_ranks() {
     let (dir, files) = sample_library(tmp.path());
     let mut h = harness(&dir);
     query_artwork(&mut h, &name(&files[0]));
+    // The detail panel's buttons come with the query's details, which may follow its results.
+    wait_until(&mut h, "the detail panel", |h| has_button(h, "Compose…"));
     click_button(&mut h, "Compose…");
     h.step();
     assert!(h.state().composer.open, "Compose… opens the composer");
