@@ -79,8 +79,8 @@ pub enum Command {
     /// List the library's folders (those it follows, and their subfolders) with how many
     /// searchable artworks each holds.
     Folders {
-        /// Stop following this folder (one listed at depth 0): no more rescans or watching of
-        /// it. Its artworks stay in the library, searchable until removed.
+        /// Stop following this folder (one `kindred info` lists as followed): no more rescans or watching of
+        /// it. Its artworks stay in the library and in searches (import it again to follow it).
         #[arg(long, value_name = "FOLDER")]
         forget: Option<PathBuf>,
         /// Print as JSON: [{"path", "depth", "artworks"}], depth first (with --forget:

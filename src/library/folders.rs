@@ -120,17 +120,12 @@ pub struct Unfollowed {
 
 impl std::fmt::Display for Unfollowed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = match self.artworks {
-            0 => "It held no artworks".to_owned(),
-            1 => "Its 1 artwork stays in the library".to_owned(),
-            n => format!("Its {} artworks stay in the library", crate::readable::thousands(n)),
+        let kept = match self.artworks {
+            0 => "It held no artworks.".to_owned(),
+            1 => "Its 1 artwork stays in the library and in searches.".to_owned(),
+            n => format!("Its {} artworks stay in the library and in searches.", crate::readable::thousands(n)),
         };
-        write!(
-            f,
-            "Stopped following {}: it is no longer rescanned or watched. {n}{} (import the folder again to follow it).",
-            self.root.display(),
-            if self.artworks > 0 { " and can still be found" } else { "" }
-        )
+        write!(f, "Stopped following {}: no more rescans or watching. {kept}", self.root.display())
     }
 }
 
