@@ -15,6 +15,7 @@ use crate::model::ModelId;
 use crate::vectors::{ArtworkFeatures, Embedding};
 
 mod boards;
+mod reader;
 pub(crate) mod roots;
 mod trashed;
 

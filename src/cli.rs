@@ -79,7 +79,12 @@ pub enum Command {
     /// List the library's folders (those it follows, and their subfolders) with how many
     /// searchable artworks each holds.
     Folders {
-        /// Print as JSON: [{"path", "depth", "artworks"}], depth first.
+        /// Stop following this folder (one `kindred info` lists as followed): no more rescans or watching of
+        /// it. Its artworks stay in the library and in searches (import it again to follow it).
+        #[arg(long, value_name = "FOLDER")]
+        forget: Option<PathBuf>,
+        /// Print as JSON: [{"path", "depth", "artworks"}], depth first (with --forget:
+        /// {"root", "artworks"}).
         #[arg(long)]
         json: bool,
     },
@@ -244,7 +249,8 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             Ok(queries) => search(&mut library, &queries, ranking.top, ranking.weights(), within.as_deref(), *json),
             Err(e) => Err(e.into()),
         },
-        Command::Folders { json } => folders(&library, *json),
+        Command::Folders { forget: Some(folder), json } => forget_folder(&mut library, folder, *json),
+        Command::Folders { forget: None, json } => folders(&library, *json),
         Command::Duplicates { threshold, json } => duplicates(&mut library, *threshold, *json),
         Command::Watch { json } => watch::run(&mut library, *json),
         Command::Info { json } => info(&mut library, *json),
@@ -435,6 +441,16 @@ fn folders(library: &Library, json: bool) -> Result<()> {
             crate::pathtext::printable(folder.path.file_name().unwrap_or_default().as_encoded_bytes())
         };
         println!("{:>8}  {}{name}", crate::readable::thousands(folder.artworks), "  ".repeat(folder.depth));
+    }
+    Ok(())
+}
+
+fn forget_folder(library: &mut Library, folder: &std::path::Path, json: bool) -> Result<()> {
+    let stopped = library.stop_following(folder)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&stopped)?);
+    } else {
+        println!("{}", printable(stopped.to_string().as_bytes()));
     }
     Ok(())
 }

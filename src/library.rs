@@ -30,7 +30,7 @@ mod keep_only;
 mod map;
 mod steer;
 
-pub use folders::{Folder, ROOT_NOT_FOUND, folder_tree};
+pub use folders::{Folder, ROOT_NOT_FOUND, Unfollowed, folder_tree};
 pub use keep_only::{KeptOnly, SystemTrash, Trash};
 
 /// The catalog's file name in a library directory.

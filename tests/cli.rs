@@ -682,3 +682,47 @@ fn folders_and_search_in_a_folder() {
     let nowhere = kindred(&lib, &["search", query, "--in", tmp.path().join("nowhere").to_str().unwrap()]);
     assert_eq!(nowhere.status.code(), Some(1));
 }
+
+/// `kindred folders --forget FOLDER` stops following a folder: the message says its artworks stay
+/// (they do, searchable), `import` (the rescan) no longer looks in it; an unknown path is refused
+/// with exit 1, naming the folders followed, and nothing changes.
+#[test]
+fn folders_forget_stops_following_a_folder_and_keeps_its_artworks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let (art, old) = (tmp.path().join("art"), tmp.path().join("old scans"));
+    copy_into(&sample_files()[..3], &art);
+    copy_into(&sample_files()[3..5], &old);
+    assert!(kindred(&lib, &["import", art.to_str().unwrap(), old.to_str().unwrap()]).status.success());
+    let roots = |lib: &std::path::Path| -> Vec<String> {
+        let info = stdout_json(&kindred(lib, &["info", "--json"]));
+        info["roots"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect()
+    };
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(roots(&lib), [canonical(&art), canonical(&old)]);
+
+    let unknown = kindred(&lib, &["folders", "--forget", tmp.path().join("nowhere").to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(said.contains("is not a folder this library follows") && said.contains(&canonical(&art)), "{said}");
+    assert!(said.contains("nothing was changed"), "{said}");
+    assert_eq!(roots(&lib).len(), 2);
+
+    let forgot = kindred(&lib, &["folders", "--forget", old.to_str().unwrap()]);
+    assert!(forgot.status.success(), "{}", String::from_utf8_lossy(&forgot.stderr));
+    let said = String::from_utf8_lossy(&forgot.stdout);
+    assert!(said.contains(&format!("Stopped following {}", canonical(&old))), "{said}");
+    assert!(said.contains("Its 2 artworks stay in the library"), "{said}");
+    assert_eq!(roots(&lib), [canonical(&art)]);
+
+    // Not rescanned: a new file there is not imported; its artworks are still found.
+    copy_into(&sample_files()[5..6], &old);
+    let summary = stdout_json(&kindred(&lib, &["import", "--json"]));
+    assert_eq!((summary["added"].as_u64(), summary["unchanged"].as_u64()), (Some(0), Some(3)));
+    let info = stdout_json(&kindred(&lib, &["info", "--json"]));
+    assert_eq!(info["counts"]["ok"].as_u64(), Some(5));
+    let found = stdout_json(&kindred(&lib, &["search", sample_files()[4].to_str().unwrap(), "--top", "1", "--json"]));
+    assert!(found[0]["results"][0]["path"].as_str().unwrap().starts_with(&canonical(&old)));
+    let again = kindred(&lib, &["folders", "--forget", old.to_str().unwrap(), "--json"]);
+    assert_eq!(again.status.code(), Some(1), "already forgotten");
+}

@@ -1378,6 +1378,8 @@ fn the_composer_takes_dropped_sources_per_aspect_and_re_ranks() {
     let (dir, files) = sample_library(tmp.path());
     let mut h = harness(&dir);
     query_artwork(&mut h, &name(&files[0]));
+    // The detail panel's buttons come with the query's details, which may follow its results.
+    wait_until(&mut h, "the detail panel", |h| has_button(h, "Compose…"));
     click_button(&mut h, "Compose…");
     h.step();
     assert!(h.state().composer.open, "Compose… opens the composer");
@@ -1741,4 +1743,148 @@ fn the_duplicates_view_shows_the_groups_and_keep_only_this_one_asks_then_trashes
     assert_eq!(gone.status, kindred::catalog::Status::Missing);
     let note = gone.error.unwrap();
     assert!(note.contains("moved to the system trash") && note.contains(&name(&files[1])), "{note}");
+}
+
+// ---- Long jobs, stopping to follow a folder ----
+
+/// Steps the app for `secs` seconds (the worker answers what it was asked meanwhile).
+fn idle(h: &mut Harness<'_, KindredApp>, secs: f32) {
+    let until = Instant::now() + Duration::from_secs_f32(secs);
+    while Instant::now() < until {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The rescan the app runs on opening a library whose folder grew shows its progress and a Cancel
+/// that keeps what was done; the Map asked for meanwhile says what it waits for, and comes once
+/// the rescan stops.
+#[test]
+fn the_rescan_on_opening_shows_progress_the_map_says_it_waits_and_cancel_keeps_what_was_done() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    copy_into(&sample_files()[..3], &art);
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), std::slice::from_ref(&art)).added, 3);
+    // The folder grew while the app was closed; enough files that the rescan still runs when
+    // Cancel is clicked, on any machine.
+    let grown = make_corpus(&art.join("grown"), 600);
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the rescan's progress", |h| {
+        h.state().import_progress().is_some_and(|p| p.phase == kindred::import::Phase::Embedding && p.total == grown.len())
+    });
+    assert!(h.state().importing());
+    click_button(&mut h, "Map");
+    wait_until(&mut h, "the map's wait", |h| h.query_by_label_contains("Map: waiting for the rescan (").is_some());
+    let waiting = h.get_by_label_contains("Map: waiting for the rescan (").accesskit_node().value().unwrap_or_default();
+    assert!(waiting.ends_with(" of 600)…"), "{waiting}");
+    assert!(h.state().map_view().unwrap().map().is_none());
+    wait_until(&mut h, "the rescan's panel", |h| h.query_by_label_contains("the map, copies and searches wait for it").is_some());
+    h.get_by_label("Cancel").click();
+    h.step();
+    wait_until(&mut h, "the rescan to stop", |h| !h.state().importing());
+    let stopped = h.get_by_label_contains("Folders: rescan stopped").accesskit_node().value().unwrap_or_default();
+    // What was committed stays, and the map comes with it.
+    wait_until(&mut h, "the map", |h| h.state().map_view().is_some_and(|m| m.map().is_some()));
+    let count = h.state().map_view().unwrap().map().unwrap().points.len();
+    assert!(count > 3 && count < 3 + grown.len(), "stopped part way: {count} artworks on the map; {stopped}");
+    assert!(stopped.contains(&format!("{} added", count - 3)), "{stopped}");
+    wait_until(&mut h, "the grid", |h| h.state().artwork_count() == Some(count));
+}
+
+/// A Cancel that arrives after its job ended (clicked as the import finished) does not stop the
+/// next job: a file saved in a followed folder is still imported.
+#[test]
+fn a_cancel_after_its_job_ended_does_not_stop_the_next_change_in_the_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(12));
+    idle(&mut h, 1.5); // the rescan on opening finds nothing new and ends
+    assert!(!h.state().importing());
+    h.state_mut().cancel_import();
+    h.step();
+    let new = copy_into(&sample_files()[12..13], files[0].parent().unwrap()).remove(0);
+    wait_until(&mut h, "the new file", |h| h.state().artwork_count() == Some(13));
+    h.get_by_label("Folders: 1 added");
+    assert!(h.state().last_import().is_none(), "no import summary: {:?}", h.state().last_import());
+    assert!(new.exists());
+}
+
+/// The map open while a followed folder changes is laid out again with the change.
+#[test]
+fn the_open_map_is_laid_out_again_after_a_change_in_the_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    wait_until(&mut h, "the library grid", |h| h.state().artwork_count() == Some(12));
+    click_button(&mut h, "Map");
+    wait_until(&mut h, "the map", |h| h.state().map_view().is_some_and(|m| m.map().is_some_and(|m| m.points.len() == 12)));
+    let new = copy_into(&sample_files()[12..13], files[0].parent().unwrap()).remove(0);
+    let new = std::fs::canonicalize(new).unwrap();
+    wait_until(&mut h, "the map with the new file", |h| {
+        h.state().map_view().and_then(|m| m.map()).is_some_and(|m| m.points.len() == 13 && m.points.iter().any(|p| p.path == new))
+    });
+}
+
+/// Right-click on a followed folder in the folder tree → "Stop following": the library no longer
+/// follows it, the message says its artworks stay, and they do.
+#[test]
+fn stop_following_from_the_folder_tree_keeps_the_artworks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (art, old) = (tmp.path().join("art"), tmp.path().join("old"));
+    copy_into(&sample_files()[..4], &art);
+    copy_into(&sample_files()[4..6], &old);
+    let dir = tmp.path().join("lib");
+    assert_eq!(import(&mut open(&dir, LibraryOptions::default()), &[art.clone(), old.clone()]).added, 6);
+    let mut h = harness(&dir);
+    let old_row = |h: &Harness<'_, KindredApp>| h.query_by(|n| n.label().is_some_and(|l| l.ends_with("/old  (2)"))).is_some();
+    // The status bar's count comes with the library info, which names the folders followed.
+    wait_until(&mut h, "the folder tree", |h| old_row(h) && h.query_by_label("6 artworks").is_some());
+    h.get_by(|n| n.label().is_some_and(|l| l.ends_with("/old  (2)"))).click_secondary();
+    h.step();
+    h.step();
+    click_button(&mut h, "Stop following");
+    wait_until(&mut h, "the message", |h| h.state().banner().is_some_and(|b| b.starts_with("Stopped following")));
+    let said = h.state().banner().unwrap().to_owned();
+    let old = std::fs::canonicalize(&old).unwrap();
+    assert!(said.contains(&old.display().to_string()) && said.contains("Its 2 artworks stay in the library"), "{said}");
+    assert_eq!(h.state().artwork_count(), Some(6));
+    // Still in the tree (its artworks are there), no longer a followed folder: no menu.
+    wait_until(&mut h, "the tree again", old_row);
+    h.get_by(|n| n.label().is_some_and(|l| l.ends_with("/old  (2)"))).click_secondary();
+    h.step();
+    h.step();
+    assert!(!has_button(&h, "Stop following"), "only a followed folder has Stop following");
+    drop(h);
+    let lib = open(&dir, LibraryOptions::default());
+    assert_eq!(lib.roots().unwrap(), [std::fs::canonicalize(&art).unwrap()]);
+}
+
+/// With the map open, arrows, Enter and Space do not act on the grid hidden under it (no
+/// selection moves, no query, no lightbox); Escape closes the map, and the grid takes its keys again.
+#[test]
+fn keys_under_the_open_map_do_not_reach_the_grid_and_escape_closes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, files) = sample_library(tmp.path());
+    let mut h = harness(&dir);
+    let first = format!("artwork: {}", name(&files[0]));
+    wait_until(&mut h, "the library grid", |h| has_button(h, &first));
+    click_button(&mut h, &first);
+    assert_eq!(h.state().selected(), Some(0));
+    click_button(&mut h, "Map");
+    wait_until(&mut h, "the map", |h| h.state().map_view().is_some_and(|m| m.map().is_some()));
+    for key in [egui::Key::ArrowRight, egui::Key::ArrowDown, egui::Key::End, egui::Key::Enter, egui::Key::Space] {
+        h.key_press(key);
+        h.step();
+        assert!(h.state().map_view().is_some(), "{key:?} leaves the map open");
+        assert_eq!(h.state().selected(), Some(0), "{key:?} moves no hidden selection");
+        assert!(h.state().trail().is_empty() && h.state().lightbox().is_none(), "{key:?} opens nothing under the map");
+    }
+    h.key_press(egui::Key::Escape);
+    h.step();
+    assert!(h.state().map_view().is_none(), "Escape closes the map");
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().selected(), Some(1), "the grid takes its keys again");
 }

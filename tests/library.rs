@@ -535,3 +535,96 @@ fn keep_only_this_one_trashes_the_others_and_a_restored_file_comes_back() {
     let hits = lib.search(&kept, &Weights::ALL, 3).unwrap().hits;
     assert!(hits.iter().any(|h| h.id == others[0]), "searchable again: {hits:?}");
 }
+
+/// Stop following a folder: it leaves the remembered roots, so a rescan no longer looks in it (a
+/// file added there is not imported, a file deleted there is not marked missing); its artworks
+/// stay searchable. A path that is not a root (inside one, or elsewhere) is refused, nothing changed.
+#[test]
+fn stop_following_a_folder_keeps_its_artworks_and_rescans_skip_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (art, other) = (tmp.path().join("art"), tmp.path().join("other"));
+    copy_into(&sample_files()[..3], &art.join("sky"));
+    let others = copy_into(&sample_files()[3..5], &other);
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, &[art.clone(), other.clone()]).added, 5);
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap();
+    assert_eq!(lib.roots().unwrap(), [canonical(&art), canonical(&other)]);
+
+    let inside = lib.stop_following(&art.join("sky")).unwrap_err().to_string();
+    assert!(inside.contains("inside") && inside.contains("nothing was changed"), "{inside}");
+    let elsewhere = lib.stop_following(&tmp.path().join("nowhere")).unwrap_err().to_string();
+    assert!(
+        elsewhere.contains("is not a folder this library follows") && elsewhere.contains(&canonical(&art).display().to_string()),
+        "{elsewhere}"
+    );
+    assert_eq!(lib.roots().unwrap().len(), 2, "a refusal changes nothing");
+
+    let stopped = lib.stop_following(&other).unwrap();
+    assert_eq!((stopped.root.clone(), stopped.artworks), (canonical(&other), 2));
+    assert!(stopped.to_string().contains("Its 2 artworks stay in the library"), "{stopped}");
+    assert_eq!(lib.roots().unwrap(), [canonical(&art)]);
+    assert!(lib.stop_following(&other).is_err(), "no longer followed");
+
+    copy_into(&sample_files()[5..6], &other);
+    std::fs::remove_file(&others[0]).unwrap();
+    let summary = lib.rescan(&std::sync::atomic::AtomicBool::new(false), &mut |_| {}).unwrap();
+    assert_eq!((summary.added, summary.missing, summary.unchanged), (0, 0, 3), "the rescan skips it: {summary:?}");
+    assert_eq!(lib.catalog().counts(lib.model()).unwrap().ok, 5, "its artworks stay");
+    let hits = lib.search(&Query::File(sample_files()[4].clone()), &Weights::ALL, 1).unwrap().hits;
+    assert_eq!(hits[0].path, canonical(&others[1]), "and stay searchable");
+}
+
+/// The saved map is for one catalog state: after a watched change (a new file, a deleted one) or
+/// "keep only this one" it is stale, and the next map is laid out again with the change in it.
+#[test]
+fn the_map_is_laid_out_again_after_a_watched_change_and_keep_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let art = tmp.path().join("art");
+    let files = copy_into(&sample_files()[..10], &art);
+    let copy = art.join("copy-of-first.png");
+    std::fs::copy(&files[0], &copy).unwrap();
+    let mut lib = open(&tmp.path().join("lib"), LibraryOptions::default());
+    assert_eq!(import(&mut lib, std::slice::from_ref(&art)).added, 11);
+    let ids = |m: &kindred::map::CollectionMap| m.points.iter().map(|p| p.id).collect::<std::collections::BTreeSet<_>>();
+    let first = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(lib.saved_map(&Weights::ALL).map(|m| ids(&m)), Some(ids(&first)), "saved for next time");
+    let no = std::sync::atomic::AtomicBool::new(false);
+
+    // A new file, as the watcher reports it.
+    let new = copy_into(&sample_files()[10..11], &art).remove(0);
+    assert_eq!(lib.import_changes(&[canonical(&new)], &no, &mut |_| {}).unwrap().added, 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after a new file");
+    let second = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(second.points.len(), 12);
+    assert!(second.points.iter().any(|p| p.path == canonical(&new)), "the new file is on the map");
+
+    // A deleted file.
+    std::fs::remove_file(&files[9]).unwrap();
+    assert_eq!(lib.import_changes(&[canonical_gone(&files[9], &art)], &no, &mut |_| {}).unwrap().missing, 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after a deletion");
+    let third = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(third.points.len(), 11);
+    assert!(!third.points.iter().any(|p| p.path == canonical_gone(&files[9], &art)), "the deleted file left the map");
+
+    // Keep only this one.
+    let group =
+        lib.duplicates(None).unwrap().into_iter().find(|g| g.members.iter().any(|m| m.path.ends_with("copy-of-first.png"))).unwrap();
+    let trash = FolderTrash { dir: tmp.path().join("trash"), asked: Default::default() };
+    std::fs::create_dir_all(&trash.dir).unwrap();
+    let others: Vec<i64> = group.members[1..].iter().map(|m| m.id).collect();
+    assert_eq!(lib.keep_only(group.members[0].id, &others, &trash).unwrap().trashed.len(), 1);
+    assert!(lib.saved_map(&Weights::ALL).is_none(), "the saved map is stale after keep only this one");
+    let fourth = lib.map(&Weights::ALL).unwrap();
+    assert_eq!(fourth.points.len(), 10);
+    assert!(others.iter().all(|id| !ids(&fourth).contains(id)), "the trashed copy left the map");
+    assert_eq!(lib.saved_map(&Weights::ALL).map(|m| ids(&m)), Some(ids(&fourth)));
+}
+
+fn canonical(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap()
+}
+
+/// The canonical path a deleted file had in `dir`.
+fn canonical_gone(file: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    canonical(dir).join(file.file_name().unwrap())
+}

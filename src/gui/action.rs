@@ -165,6 +165,8 @@ pub enum Action {
     PickBoardFor(Vec<ArtworkId>),
     /// Imports every folder the library follows again (new, changed, moved, deleted files).
     Rescan,
+    /// Stops following a folder (a root of the folder tree); its artworks stay.
+    StopFollowing(PathBuf),
     /// Opens the "Import a folder" window (a path field, Browse…, Import).
     PickFolder,
     /// Browse… in that window: the system's folder dialog, where there is one.
@@ -566,14 +568,20 @@ impl KindredApp {
                 Ok(path) => self.apply(Action::Hop(TrailEntry::file(path))),
                 Err(e) => self.banner = Some(format!("Could not keep the pasted image: {e}")),
             },
-            Action::StartImport(roots) => {
-                if self.import.is_running() {
+            Action::StartImport(roots) => match self.import.running.as_ref().map(|r| r.job) {
+                Some(super::worker::Job::Import) => {
                     self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
-                } else {
+                }
+                // The worker's own rescan or changes: the import follows them (and shows when it starts).
+                Some(_) => {
+                    self.banner = Some("The import starts when the rescan of your folders ends (or Cancel it).".into());
+                    self.worker.send(Command::Import { roots });
+                }
+                None => {
                     self.import.running = Some(RunningImport::new());
                     self.worker.send(Command::Import { roots });
                 }
-            }
+            },
             Action::ShowDuplicates
             | Action::MoreDuplicates
             | Action::AskKeepOnly { .. }
@@ -589,10 +597,11 @@ impl KindredApp {
                 if self.import.is_running() {
                     self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
                 } else {
-                    self.import.running = Some(RunningImport::new());
+                    self.import.running = Some(RunningImport::of(super::worker::Job::Rescan));
                     self.worker.send(Command::Rescan);
                 }
             }
+            Action::StopFollowing(folder) => self.worker.send(Command::StopFollowing(folder)),
             Action::PickFolder => self.import.ask = Some(ImportAsk::default()),
             Action::BrowseFolder => {
                 // Where no dialog can be shown (no portal, no zenity) this returns nothing, as for a

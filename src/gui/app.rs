@@ -301,6 +301,11 @@ impl KindredApp {
         self.apply(Action::StartImport(roots));
     }
 
+    /// Asks the running import or rescan to stop (as its Cancel button does; what was done is kept).
+    pub fn cancel_import(&mut self) {
+        self.apply(Action::CancelImport);
+    }
+
     /// Starts a new trail with this query.
     pub fn query(&mut self, entry: TrailEntry) {
         self.apply(Action::Query(entry));
@@ -345,6 +350,7 @@ impl KindredApp {
         self.handle_events(&ctx, &mut actions);
         let keys = match (&self.lightbox, &self.view) {
             (Some(_), _) => Keys::Lightbox,
+            (None, _) if self.map.is_some() => Keys::Map,
             (None, View::Query(_)) => Keys::Query,
             (None, View::Library | View::Board(_) | View::Duplicates(_)) => Keys::Library,
         };
@@ -393,7 +399,8 @@ impl KindredApp {
             map,
             ..
         } = self;
-        let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions };
+        let waiting = import.waiting_for();
+        let mut frame = Frame { thumbs, worker, loader, tokens: load_tokens, actions, waiting };
         boards.show_picker(ui.ctx(), &mut frame);
         if let Some(lightbox) = lightbox {
             egui::CentralPanel::default().show(ui, |ui| lightbox.show(ui, &mut frame));

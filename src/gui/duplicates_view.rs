@@ -63,7 +63,10 @@ impl DuplicatesView {
             None => {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("Looking for copies…");
+                    match &frame.waiting {
+                        Some(job) => ui.label(format!("Duplicates: waiting for {job}…")),
+                        None => ui.label("Looking for copies…"),
+                    };
                 });
                 return;
             }

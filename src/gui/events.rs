@@ -9,10 +9,11 @@ use crate::search::Query;
 use super::action::{Action, Copied};
 use super::app::{KindredApp, file_name};
 use super::banner::capitalise;
+use super::import::RunningImport;
 use super::loader::{Loaded, Purpose};
 use super::ranked::Ranked;
 use super::state::{QueryView, SearchFailure, SearchState, View};
-use super::worker::{Command, Event};
+use super::worker::{Command, Event, Job};
 
 impl KindredApp {
     /// Applies the worker's answers received since the last frame.
@@ -52,13 +53,15 @@ impl KindredApp {
     /// Applies one answer; a failed file query also pushes [`Action::Back`].
     pub(super) fn handle_event(&mut self, ctx: &egui::Context, event: Event, actions: &mut Vec<Action>) {
         match event {
+            Event::Started(job) => self.job_started(job),
+            Event::Postponed => self.import.running = None,
             Event::Progress(p) => {
                 if let Some(running) = &mut self.import.running {
                     running.progress = Some(p);
                 }
             }
             Event::ImportDone(summary) => {
-                self.import.running = None;
+                self.import.last_job = self.import.running.take().map_or(Job::Import, |r| r.job);
                 self.import.last = Some(summary);
                 self.refresh_library();
                 // Thumbnails of re-imported artworks may have changed.
@@ -69,11 +72,19 @@ impl KindredApp {
                 }
             }
             Event::FoldersChanged(summary) => {
+                self.import.running = None;
                 self.status.folders_changed(&summary);
+                if summary.added + summary.updated + summary.moved + summary.missing + summary.failed == 0 {
+                    return;
+                }
                 self.refresh_library();
                 if summary.updated + summary.moved > 0 {
                     self.thumbs.clear();
                     self.detail.clear();
+                }
+                // The catalog changed: the map shown is stale.
+                if let Some(map) = &mut self.map {
+                    map.refresh(&self.worker);
                 }
             }
             Event::ImportFailed(msg) => {
@@ -141,6 +152,22 @@ impl KindredApp {
             }
             Event::BoardChanged(message) => self.boards.message = Some((message, std::time::Instant::now())),
             Event::Notice(msg) => self.banner = Some(capitalise(&msg)),
+        }
+    }
+
+    /// A job started on the worker: the one the app asked for (a Cancel clicked while it waited
+    /// its turn is sent again, since the worker drops Cancels meant for earlier jobs), or one the
+    /// worker started itself (a rescan, the watcher's changes), shown with progress and Cancel.
+    fn job_started(&mut self, job: Job) {
+        match &mut self.import.running {
+            Some(running) if running.job == job && running.progress.is_none() => {
+                if running.cancelling {
+                    self.worker.cancel_import();
+                }
+            }
+            // A job the worker started before the one the app asked for: shown; the other
+            // is shown when it starts.
+            _ => self.import.running = Some(RunningImport::of(job)),
         }
     }
 

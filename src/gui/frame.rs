@@ -18,6 +18,8 @@ pub(super) struct Frame<'a> {
     /// Tokens handed out to loader requests so far.
     pub(super) tokens: &'a mut u64,
     pub(super) actions: &'a mut Vec<Action>,
+    /// The worker's long job other requests wait for, in words: "the rescan (1,234 of 4,000)".
+    pub(super) waiting: Option<String>,
 }
 
 impl Frame<'_> {

@@ -5,9 +5,17 @@ use eframe::egui;
 use std::time::{Duration, Instant};
 
 use crate::import::{ImportSummary, Phase, Progress};
+use crate::readable::thousands;
 
 use super::action::Action;
 use super::frame::Frame;
+use super::worker::Job;
+
+/// A job the worker started by itself (a rescan, the watcher's changes) shows its panel only once
+/// it has files to embed and has lasted this long, or has lasted [`SHOW_LONG_AFTER`]: a rescan
+/// that finds nothing new, or a file saved in a followed folder, does not make the window jump.
+const SHOW_AFTER: Duration = Duration::from_millis(400);
+const SHOW_LONG_AFTER: Duration = Duration::from_secs(3);
 
 /// The running import, the last one's summary, and the "Import a folder" window.
 #[derive(Default)]
@@ -17,6 +25,8 @@ pub struct ImportPanel {
     pub(super) ask: Option<ImportAsk>,
     /// Summary of the last finished import, until closed.
     pub(super) last: Option<ImportSummary>,
+    /// What `last` summarises: an import or a rescan.
+    pub(super) last_job: Job,
 }
 
 /// The "Import a folder" window: a path field that works everywhere, and Browse… for the system's
@@ -60,16 +70,38 @@ impl ImportAsk {
     }
 }
 
-/// An import under way.
+/// An import, rescan or import of the folders' changes under way.
 pub struct RunningImport {
+    pub(super) job: Job,
     pub(super) progress: Option<Progress>,
     started: Instant,
     pub(super) cancelling: bool,
 }
 
 impl RunningImport {
+    /// An import the user started.
     pub(super) fn new() -> Self {
-        Self { progress: None, started: Instant::now(), cancelling: false }
+        Self::of(Job::Import)
+    }
+
+    pub(super) fn of(job: Job) -> Self {
+        Self { job, progress: None, started: Instant::now(), cancelling: false }
+    }
+
+    /// "the rescan (1,234 of 4,000)": what a view that waits for this job says it waits for.
+    pub(super) fn waiting_for(&self) -> String {
+        let what = match self.job {
+            Job::Import => "the import",
+            Job::Rescan => "the rescan",
+            Job::Changes => "the changes in your folders",
+        };
+        match &self.progress {
+            None | Some(Progress { phase: Phase::Scanning, .. }) => format!("{what} (looking through the folders)"),
+            Some(p @ Progress { phase: Phase::Embedding, .. }) => {
+                format!("{what} ({} of {})", thousands(p.done), thousands(p.total))
+            }
+            Some(_) => format!("{what} (updating the search index)"),
+        }
     }
 }
 
@@ -86,14 +118,24 @@ impl ImportPanel {
 
     /// True when there is something to show.
     pub(super) fn is_visible(&self) -> bool {
-        self.running.is_some() || self.last.is_some()
+        let shown = |r: &RunningImport| {
+            let embedding = r.progress.as_ref().is_some_and(|p| p.phase == Phase::Embedding && p.total > 0);
+            let lasted = r.started.elapsed();
+            r.job == Job::Import || (embedding && lasted >= SHOW_AFTER) || lasted >= SHOW_LONG_AFTER
+        };
+        self.running.as_ref().is_some_and(shown) || self.last.is_some()
+    }
+
+    /// What requests wait for while a job runs ([`RunningImport::waiting_for`]).
+    pub(super) fn waiting_for(&self) -> Option<String> {
+        self.running.as_ref().map(RunningImport::waiting_for)
     }
 
     pub(super) fn show(&self, ui: &mut egui::Ui, frame: &mut Frame) {
-        if let Some(running) = &self.running {
+        if let Some(running) = self.running.as_ref().filter(|_| self.is_visible()) {
             running.show(ui, frame);
         } else if let Some(summary) = &self.last {
-            summary_ui(ui, summary, frame);
+            summary_ui(ui, summary, self.last_job, frame);
         }
     }
 }
@@ -101,14 +143,20 @@ impl ImportPanel {
 impl RunningImport {
     fn show(&self, ui: &mut egui::Ui, frame: &mut Frame) {
         ui.horizontal(|ui| {
+            let what = match self.job {
+                Job::Import => "",
+                Job::Rescan => "Rescanning your folders: ",
+                Job::Changes => "Importing the changes in your folders: ",
+            };
             let (fraction, text) = match &self.progress {
-                None => (0.0, "Starting import…".to_owned()),
+                None => (0.0, format!("{what}starting…")),
                 Some(p) => match p.phase {
-                    Phase::Scanning => (0.0, "Scanning folders…".to_owned()),
+                    Phase::Scanning => (0.0, format!("{what}scanning folders…")),
                     Phase::Embedding => {
                         let eta = p.eta.map_or_else(|| "—".to_owned(), duration);
                         let fraction = if p.total > 0 { p.done as f32 / p.total as f32 } else { 0.0 };
-                        (fraction, format!("{} / {} images · {:.1} per second · ETA {eta}", p.done, p.total, p.rate))
+                        let counts = format!("{} / {} images", thousands(p.done), thousands(p.total));
+                        (fraction, format!("{what}{counts} · {:.1} per second · ETA {eta}", p.rate))
                     }
                     Phase::Indexing => (1.0, "Updating the search index…".to_owned()),
                     Phase::Finished => (1.0, "Finishing…".to_owned()),
@@ -117,17 +165,24 @@ impl RunningImport {
             let text = if self.cancelling { format!("{text} (cancelling after this batch)") } else { text };
             let width = (ui.available_width() - 120.0).max(100.0);
             ui.add(egui::ProgressBar::new(fraction).desired_width(width).text(text).animate(true));
-            if ui.add_enabled(!self.cancelling, egui::Button::new("Cancel")).on_hover_text("Stop the import").clicked() {
+            let hover = if self.job == Job::Import { "Stop the import" } else { "Stop; what was done is kept (Rescan finishes it)" };
+            if ui.add_enabled(!self.cancelling, egui::Button::new("Cancel")).on_hover_text(hover).clicked() {
                 frame.act(Action::CancelImport);
             }
         });
-        ui.weak(format!("Importing for {}", duration(self.started.elapsed())));
+        let doing = if self.job == Job::Import { "Importing" } else { "Working" };
+        ui.weak(format!("{doing} for {} · the map, copies and searches wait for it", duration(self.started.elapsed())));
     }
 }
 
-fn summary_ui(ui: &mut egui::Ui, s: &ImportSummary, frame: &mut Frame) {
+fn summary_ui(ui: &mut egui::Ui, s: &ImportSummary, job: Job, frame: &mut Frame) {
     ui.horizontal(|ui| {
-        let what = if s.cancelled { "Import cancelled" } else { "Import finished" };
+        let what = match (job, s.cancelled) {
+            (Job::Import, true) => "Import cancelled",
+            (Job::Import, false) => "Import finished",
+            (_, true) => "Rescan cancelled (what was done is kept)",
+            (_, false) => "Rescan finished",
+        };
         ui.label(format!(
             "{what}: {} added, {} updated, {} unchanged, {} moved, {} missing, {} failed",
             s.added, s.updated, s.unchanged, s.moved, s.missing, s.failed

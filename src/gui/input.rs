@@ -18,6 +18,8 @@ pub(super) enum Keys {
     Query,
     /// The library grid is shown.
     Library,
+    /// The collection map is open over the view: the grid under it takes no keys.
+    Map,
 }
 
 /// The actions the frame's input asks for.
@@ -33,7 +35,20 @@ pub(super) fn actions(ctx: &egui::Context, keys_for: Keys, actions: &mut Vec<Act
         Keys::Lightbox => lightbox_keys(ctx, actions),
         Keys::Query => query_keys(ctx, actions),
         Keys::Library => grid_keys(ctx, actions),
+        Keys::Map => map_keys(ctx, actions),
     }
+}
+
+/// Escape closes the map; F and B act on its lasso's selection. Arrows, Enter and Space are not
+/// the hidden grid's: they would select, open or look at artworks the user cannot see.
+fn map_keys(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    use egui::{Key, Modifiers};
+    ctx.input_mut(|i| {
+        if i.consume_key(Modifiers::NONE, Key::Escape) {
+            actions.push(Action::ToggleMap);
+        }
+        board_keys(i, actions);
+    });
 }
 
 /// Ctrl+C copies the image shown or selected; with Shift, its file.

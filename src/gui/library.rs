@@ -144,8 +144,9 @@ impl LibraryGrid {
     }
 
     /// The folder tree beside the grid: every folder with its count; a click shows only its
-    /// artworks (and its subfolders'), "All folders" everything.
-    fn folder_tree(&mut self, ui: &mut egui::Ui) {
+    /// artworks (and its subfolders'), "All folders" everything. A followed folder's context menu
+    /// (right-click) has "Stop following".
+    fn folder_tree(&mut self, ui: &mut egui::Ui, frame: &mut Frame) {
         let total = self.count().unwrap_or(0);
         egui::ScrollArea::vertical().id_salt("folder-tree").show(ui, |ui| {
             // Long names are cut at the panel's edge (the tooltip has the whole path).
@@ -164,6 +165,15 @@ impl LibraryGrid {
                     if row.clicked() {
                         self.folder = Some(folder.path.clone());
                     }
+                    if self.roots.contains(&folder.path) {
+                        row.context_menu(|ui| {
+                            let hint = "No more rescans or watching of this folder; its artworks stay in the library";
+                            if ui.button("Stop following").on_hover_text(hint).clicked() {
+                                frame.act(Action::StopFollowing(folder.path.clone()));
+                                ui.close();
+                            }
+                        });
+                    }
                 });
             }
         });
@@ -176,7 +186,7 @@ impl LibraryGrid {
                 .default_size(220.0)
                 .min_size(140.0)
                 .max_size(360.0)
-                .show(ui, |ui| self.folder_tree(ui));
+                .show(ui, |ui| self.folder_tree(ui, frame));
         }
         self.refresh();
         let total = self.count().unwrap_or(0);

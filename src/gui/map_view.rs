@@ -224,7 +224,16 @@ impl MapView {
                 }
                 None => {
                     ui.spinner();
-                    ui.label("Laying out the collection…");
+                    match &frame.waiting {
+                        // The worker does one thing at a time: say what the map waits for.
+                        Some(job) => {
+                            ui.label(format!("Map: waiting for {job}…"));
+                            ui.weak("Cancel it below to see the map sooner; what was done is kept.");
+                        }
+                        None => {
+                            ui.label("Laying out the collection…");
+                        }
+                    }
                 }
             });
             return;
@@ -240,7 +249,10 @@ impl MapView {
             }
             if self.computing && self.map.is_some() {
                 ui.spinner();
-                ui.label("updating…");
+                match &frame.waiting {
+                    Some(job) => ui.label(format!("updating after {job}…")),
+                    None => ui.label("updating…"),
+                };
             }
             ui.separator();
             ui.label("Arranged by");
@@ -353,8 +365,11 @@ impl MapView {
                 painter.circle_stroke(at, size + 3.0, Stroke::new(2.0, accent));
             }
         }
+        // Largest first: a label that would overlap a larger cluster's is left out (zoomed out,
+        // the labels of neighbouring clusters would pile up).
+        let mut labelled: Vec<Rect> = Vec::new();
         for c in &map.clusters {
-            cluster_label(&painter, ui, c, &camera);
+            cluster_label(&painter, ui, c, &camera, &mut labelled);
         }
         if self.lasso.len() > 1 {
             let line: Vec<Pos2> = self.lasso.iter().map(|p| camera.to_screen(*p)).collect();
@@ -416,8 +431,9 @@ impl Camera {
     }
 }
 
-/// A cluster's label above its outline: its palette as swatches and its size.
-fn cluster_label(painter: &egui::Painter, ui: &egui::Ui, cluster: &crate::map::MapCluster, camera: &Camera) {
+/// A cluster's label above its outline: its palette as swatches and its size; not drawn where it
+/// would overlap a label in `placed` (those of larger clusters), else added to them.
+fn cluster_label(painter: &egui::Painter, ui: &egui::Ui, cluster: &crate::map::MapCluster, camera: &Camera, placed: &mut Vec<Rect>) {
     let top = cluster.outline.iter().map(|p| camera.to_screen(pos2(p[0], p[1]))).min_by(|a, b| a.y.total_cmp(&b.y));
     let Some(top) = top else { return };
     const SWATCH: f32 = 10.0;
@@ -426,6 +442,10 @@ fn cluster_label(painter: &egui::Painter, ui: &egui::Ui, cluster: &crate::map::M
     let width = swatches * SWATCH + 4.0 + text.size().x;
     let min = pos2(top.x - width / 2.0, top.y - SWATCH - 8.0);
     let bg = Rect::from_min_size(min, vec2(width, SWATCH.max(text.size().y))).expand(3.0);
+    if placed.iter().any(|p| p.intersects(bg)) {
+        return;
+    }
+    placed.push(bg);
     painter.rect_filled(bg, 3.0, ui.visuals().window_fill.gamma_multiply(0.85));
     for (k, s) in cluster.palette.iter().take(5).enumerate() {
         let [r, g, b] = s.rgb;

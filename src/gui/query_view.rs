@@ -71,7 +71,10 @@ impl QueryView {
             SearchState::Idle | SearchState::Searching { .. } => {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("Searching…");
+                    match &frame.waiting {
+                        Some(job) => ui.label(format!("Searching: waiting for {job}…")),
+                        None => ui.label("Searching…"),
+                    };
                 });
             }
             SearchState::Failed(SearchFailure::NoWeights) => {

@@ -72,7 +72,8 @@ impl StatusBar {
         });
     }
 
-    /// Notes what the folders' changes did: "Folders: 2 added, 1 missing".
+    /// Notes what the folders' changes did: "Folders: 2 added, 1 missing", or that a rescan was
+    /// stopped; nothing when nothing changed.
     pub(super) fn folders_changed(&mut self, summary: &crate::import::ImportSummary) {
         let parts = [
             (summary.added, "added"),
@@ -82,7 +83,13 @@ impl StatusBar {
             (summary.failed, "couldn't be read"),
         ];
         let said: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{} {what}", thousands(*n))).collect();
-        self.folders = Some((format!("Folders: {}", said.join(", ")), summary.errors.clone()));
+        let news = match (summary.cancelled, said.is_empty()) {
+            (true, true) => "Folders: rescan stopped (Rescan to finish it)".to_owned(),
+            (true, false) => format!("Folders: rescan stopped after {} (kept; Rescan to finish it)", said.join(", ")),
+            (false, true) => return, // nothing changed: the last news stays
+            (false, false) => format!("Folders: {}", said.join(", ")),
+        };
+        self.folders = Some((news, summary.errors.clone()));
     }
 
     /// Opens the Library info window, asking the worker for the files that could not be read (or

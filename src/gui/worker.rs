@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::aspect::Weights;
 use crate::board::{Board, BoardId, BoardSummary, Placement};
-use crate::catalog::{self, Artwork, ArtworkId, Status};
+use crate::catalog::{Artwork, ArtworkId, Status};
 use crate::colour::Swatch;
 use crate::decode;
 use crate::duplicates::DuplicateGroup;
@@ -27,6 +27,7 @@ use crate::watch::{Changes, DEBOUNCE, FolderWatcher};
 use super::app::file_name;
 
 mod duplicates;
+mod thumbnails;
 
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
@@ -56,6 +57,9 @@ pub enum Command {
     SearchIn(Option<PathBuf>),
     /// Import every folder the library follows again (cancel with [`WorkerHandle::cancel_import`]).
     Rescan,
+    /// Stop following a folder ([`Library::stop_following`]): no more rescans or watching of it;
+    /// its artworks stay in the library.
+    StopFollowing(PathBuf),
     /// Run a search; only the newest pending search is run.
     Search {
         /// Identifies the answer.
@@ -178,14 +182,33 @@ pub struct Details {
     pub palette: Vec<Swatch>,
 }
 
+/// A long job of the worker, which the app shows with progress and a Cancel (other requests wait
+/// for it: the worker does one thing at a time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Job {
+    /// An import the user started.
+    #[default]
+    Import,
+    /// A rescan of every folder the library follows: Rescan, the catch-up when the library is
+    /// opened, or after file-system events were lost.
+    Rescan,
+    /// Importing the changes the file-system watcher reported.
+    Changes,
+}
+
 /// An answer from the worker.
 #[derive(Debug)]
 pub enum Event {
+    /// A job started (a Cancel sent before this was meant for an earlier one and was dropped).
+    Started(Job),
+    /// The changes in the folders wait: another process holds the library (tried again soon).
+    Postponed,
     /// Import progress.
     Progress(Progress),
     /// An import finished (possibly cancelled).
     ImportDone(ImportSummary),
-    /// The library's folders changed while the app was open, and the changes were imported.
+    /// A rescan or the watcher's changes were imported (or cancelled), whether or not anything
+    /// changed.
     FoldersChanged(ImportSummary),
     /// An import could not run (e.g. another process is importing); the reason, in one line.
     ImportFailed(String),
@@ -260,6 +283,8 @@ pub struct WorkerHandle {
     cancel: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
     thread: Option<JoinHandle<()>>,
+    /// Thumbnail requests, answered beside the worker ([`thumbnails`]); `None` in unit tests.
+    thumbs: Option<(Sender<ThumbKey>, JoinHandle<()>)>,
 }
 
 impl WorkerHandle {
@@ -276,11 +301,17 @@ impl WorkerHandle {
             previewed: Default::default(),
             within: Default::default(),
         };
+        let (keys, key_rx) = unbounded();
+        let (catalog, events_tx, ctx_ref, worker_tx) = (dir.join("catalog.sqlite"), worker.events.clone(), ctx.clone(), commands.clone());
+        let thumbs = std::thread::Builder::new()
+            .name("kindred-thumbnails".into())
+            .spawn(move || thumbnails::serve(catalog, key_rx, events_tx, ctx_ref, worker_tx))
+            .expect("spawn the thumbnail thread");
         let thread = std::thread::Builder::new()
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
             .expect("spawn the worker thread");
-        Self { commands: Some(commands), events, cancel, ctx, thread: Some(thread) }
+        Self { commands: Some(commands), events, cancel, ctx, thread: Some(thread), thumbs: Some((keys, thumbs)) }
     }
 
     /// A handle with no thread behind it: commands go to `commands` (unit tests).
@@ -288,7 +319,7 @@ impl WorkerHandle {
     pub(super) fn detached(commands: Sender<Command>) -> Self {
         let (_, events) = unbounded();
         let cancel = Arc::new(AtomicBool::new(false));
-        Self { commands: Some(commands), events, cancel, ctx: Arc::new(OnceLock::new()), thread: None }
+        Self { commands: Some(commands), events, cancel, ctx: Arc::new(OnceLock::new()), thread: None, thumbs: None }
     }
 
     /// Gives the worker the context to wake the UI with (first frame).
@@ -296,14 +327,22 @@ impl WorkerHandle {
         let _ = self.ctx.set(ctx.clone());
     }
 
-    /// Sends a command (ignored if the worker has stopped).
+    /// Sends a command (ignored if the worker has stopped); thumbnails go to their own thread.
     pub fn send(&self, command: Command) {
+        let command = match (command, &self.thumbs) {
+            (Command::LoadThumbnail(key), Some((keys, _))) => match keys.send(key) {
+                Ok(()) => return,
+                Err(back) => Command::LoadThumbnail(back.0),
+            },
+            (command, _) => command,
+        };
         if let Some(tx) = &self.commands {
             let _ = tx.send(command);
         }
     }
 
-    /// Asks the running import to stop after the batch in flight.
+    /// Asks the running import or rescan to stop after the batch in flight (what was done is
+    /// kept). A job that starts later resets it.
     pub fn cancel_import(&self) {
         self.cancel.store(true, Ordering::SeqCst);
     }
@@ -317,6 +356,11 @@ impl WorkerHandle {
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::SeqCst);
+        // The thumbnail thread ends when its channel closes, dropping its way to the worker.
+        if let Some((keys, thread)) = self.thumbs.take() {
+            drop(keys);
+            let _ = thread.join();
+        }
         self.commands = None; // the worker's loop ends when the channel closes
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -353,7 +397,8 @@ impl Worker {
         // The app follows the library's folders while open, after catching up with what changed
         // while it was closed (a rescan, once the first requests are answered).
         let mut watcher = library.as_ref().filter(|l| !l.is_read_only()).and_then(|lib| self.follow(lib, None));
-        let mut pending = Changes { paths: Vec::new(), rescan: watcher.is_some() };
+        let has_roots = library.as_ref().and_then(|l| l.roots().ok()).is_some_and(|r| !r.is_empty());
+        let mut pending = Changes { paths: Vec::new(), rescan: watcher.is_some() && has_roots };
         let never = crossbeam_channel::never();
         // The last attempt at the pending changes met another process's import: wait a little.
         let mut locked = false;
@@ -386,7 +431,7 @@ impl Worker {
             };
             // Coalesce: of the searches waiting, only the newest matters (slider drags).
             let mut batch: Vec<Command> = std::iter::once(first).chain(commands.try_iter()).collect();
-            let imports = batch.iter().any(|c| matches!(c, Command::Import { .. } | Command::Rescan));
+            let roots_changed = batch.iter().any(|c| matches!(c, Command::Import { .. } | Command::Rescan | Command::StopFollowing(_)));
             if let Some(last) = batch.iter().rposition(|c| matches!(c, Command::Search { .. })) {
                 let mut i = 0;
                 batch.retain(|c| {
@@ -406,8 +451,8 @@ impl Worker {
                     None => self.send(Event::Error("the library could not be opened".into())),
                 }
             }
-            // An import may have added a root.
-            if imports && let Some(lib) = library.as_ref() {
+            // An import may have added a root, Stop following removed one.
+            if roots_changed && let Some(lib) = library.as_ref() {
                 watcher = self.follow(lib, watcher);
             }
             if !pending.is_empty()
@@ -439,35 +484,51 @@ impl Worker {
         Some(watcher)
     }
 
-    /// Imports what changed in the folders; kept for later (true) while another process imports.
+    /// Imports what changed in the folders (or rescans them all), with progress; kept for later
+    /// (true) while another process imports.
     fn import_changes(&self, lib: &mut Library, pending: &mut Changes) -> bool {
-        let locked = match lib.follow_changes(pending, &self.cancel, &mut |_| {}) {
+        // A Cancel meant for an earlier job (clicked as it ended) must not stop this one.
+        self.cancel.store(false, Ordering::SeqCst);
+        self.send(Event::Started(if pending.rescan { Job::Rescan } else { Job::Changes }));
+        let locked = match lib.follow_changes(pending, &self.cancel, &mut self.progress()) {
             Ok(summary) => {
                 *pending = Changes::default();
-                let changed = summary.added + summary.updated + summary.moved + summary.missing + summary.failed;
-                if changed > 0 {
-                    self.send(Event::FoldersChanged(summary));
-                }
+                self.send(Event::FoldersChanged(summary));
                 false
             }
-            Err(Error::Locked(_)) => true,
+            Err(Error::Locked(_)) => {
+                self.send(Event::Postponed);
+                true
+            }
             Err(e) => {
                 *pending = Changes::default();
-                self.send(Event::Error(format!("Cannot import the changes in your folders: {}", one_line(&e))));
+                self.send(Event::ImportFailed(format!("Cannot import the changes in your folders: {}", one_line(&e))));
                 false
             }
         };
         while let Some(notice) = lib.take_notice() {
             self.send(Event::Notice(notice));
         }
-        self.cancel.store(false, Ordering::SeqCst);
         locked
+    }
+
+    /// Sends import progress, at most every [`PROGRESS_EVERY`] (phase changes and the end always).
+    fn progress(&self) -> impl FnMut(&Progress) + '_ {
+        let mut last: Option<(Instant, Phase)> = None;
+        move |p: &Progress| {
+            let due = last.is_none_or(|(t, phase)| phase != p.phase || t.elapsed() >= PROGRESS_EVERY || p.done == p.total);
+            if due {
+                last = Some((Instant::now(), p.phase));
+                self.send(Event::Progress(p.clone()));
+            }
+        }
     }
 
     fn handle(&self, lib: &mut Library, command: Command) {
         match command {
             Command::Import { roots } => self.import(lib, Some(&roots)),
             Command::Rescan => self.import(lib, None),
+            Command::StopFollowing(folder) => self.stop_following(lib, &folder),
             Command::SearchIn(folder) => *self.within.borrow_mut() = folder,
             Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
             Command::LoadThumbnail(key) => self.thumbnail(lib, key),
@@ -588,24 +649,31 @@ impl Worker {
 
     /// Imports `roots`, or rescans every root the library follows.
     fn import(&self, lib: &mut Library, roots: Option<&[PathBuf]>) {
+        // A Cancel meant for an earlier job (clicked as it ended) must not stop this one.
         self.cancel.store(false, Ordering::SeqCst);
-        let mut last: Option<(Instant, Phase)> = None;
-        let mut on_progress = |p: &Progress| {
-            let due = last.is_none_or(|(t, phase)| phase != p.phase || t.elapsed() >= PROGRESS_EVERY || p.done == p.total);
-            if due {
-                last = Some((Instant::now(), p.phase));
-                self.send(Event::Progress(p.clone()));
-            }
-        };
+        self.send(Event::Started(if roots.is_some() { Job::Import } else { Job::Rescan }));
         let done = match roots {
-            Some(roots) => lib.import(roots, &self.cancel, &mut on_progress),
-            None => lib.rescan(&self.cancel, &mut on_progress),
+            Some(roots) => lib.import(roots, &self.cancel, &mut self.progress()),
+            None => lib.rescan(&self.cancel, &mut self.progress()),
         };
         match done {
             Ok(summary) => self.send(Event::ImportDone(summary)),
             Err(e) => self.send(Event::ImportFailed(format!("Import failed: {}", one_line(&e)))),
         }
-        self.cancel.store(false, Ordering::SeqCst);
+    }
+
+    /// Stops following `folder`, then sends the roots as they now are and says what that means
+    /// (in that order: when the message shows, the folder tree is already up to date).
+    fn stop_following(&self, lib: &mut Library, folder: &Path) {
+        let done = lib.stop_following(folder);
+        match lib.info() {
+            Ok(info) => self.send(Event::Info(Box::new(info))),
+            Err(e) => self.send(Event::Error(format!("cannot read library info: {}", one_line(&e)))),
+        }
+        match done {
+            Ok(stopped) => self.send(Event::Notice(stopped.to_string())),
+            Err(e) => self.send(Event::Error(format!("Cannot stop following {}: {}", folder.display(), one_line(&e)))),
+        }
     }
 
     fn search(&self, lib: &mut Library, token: u64, query: Query, weights: &Weights, k: usize) {
@@ -652,24 +720,7 @@ impl Worker {
     }
 
     fn thumbnail(&self, lib: &Library, key: ThumbKey) {
-        let decoded = match &key {
-            ThumbKey::Artwork(id) => match lib.catalog().thumbnail(*id) {
-                Ok(Some(jpeg)) => catalog::decode_thumbnail(&jpeg).map_err(|e| one_line(&e)),
-                Ok(None) => Err("no thumbnail".to_string()),
-                Err(e) => Err(one_line(&e)),
-            },
-            ThumbKey::File(p) => preview(p).map(|preview| {
-                image::RgbaImage::from_raw(preview.size[0] as u32, preview.size[1] as u32, preview.rgba).expect("sized buffer")
-            }),
-        };
-        match decoded {
-            Ok(rgba) => {
-                let size = [rgba.width() as usize, rgba.height() as usize];
-                self.send(Event::Thumbnail { key, size, rgba: rgba.into_raw() });
-            }
-            // A blank tile is shown; an event keeps the UI from asking again forever.
-            Err(_) => self.send(Event::Thumbnail { key, size: [1, 1], rgba: vec![128, 128, 128, 255] }),
-        }
+        self.send(thumbnails::thumbnail(Some(lib.catalog()), key));
     }
 }
 

@@ -10,7 +10,7 @@ use super::{Library, SearchResults};
 use crate::aspect::Weights;
 use crate::catalog::Status;
 use crate::catalog::roots::covering;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::import::{ImportSummary, Progress};
 use crate::query::Query;
 use crate::watch::Changes;
@@ -37,6 +37,25 @@ impl Library {
         let _lock = self.write_lock()?;
         let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         Ok(self.catalog.forget_root(&canonical)? || self.catalog.forget_root(root)?)
+    }
+
+    /// Stops following the root `folder` (as given to import, or any path that resolves to it): no
+    /// more rescans or watching of it. Its artworks stay in the library, searchable until removed.
+    /// A path that is not a root is refused ([`crate::Error::Usage`], naming the roots), and so is
+    /// a read-only library; nothing changes then.
+    pub fn stop_following(&mut self, folder: &Path) -> Result<Unfollowed> {
+        if self.read_only {
+            return Err(Error::ReadOnly { dir: self.dir.clone(), action: "change the folders it follows" });
+        }
+        let roots = self.roots()?;
+        // The folder may be gone (an unplugged drive): then it is matched as typed, made absolute.
+        let candidates = [std::fs::canonicalize(folder).ok(), std::path::absolute(folder).ok(), Some(folder.to_path_buf())];
+        let Some(root) = roots.iter().find(|r| candidates.iter().flatten().any(|c| c == *r)).cloned() else {
+            return Err(Error::Usage(not_a_root(folder, candidates.iter().flatten(), &roots)));
+        };
+        let artworks = self.catalog.artworks_with_status(Status::Ok)?.iter().filter(|a| a.path.starts_with(&root)).count();
+        self.forget_root(&root)?;
+        Ok(Unfollowed { root, artworks })
     }
 
     /// Imports every root again: new files are added, changed ones embedded again, moved ones
@@ -86,6 +105,46 @@ impl Library {
     /// when events were lost.
     pub fn follow_changes(&mut self, changes: &Changes, cancel: &AtomicBool, progress: &mut dyn FnMut(&Progress)) -> Result<ImportSummary> {
         if changes.rescan { self.rescan(cancel, progress) } else { self.import_changes(&changes.paths, cancel, progress) }
+    }
+}
+
+/// What [`Library::stop_following`] did; its `Display` is the sentence the user reads.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Unfollowed {
+    /// The folder no longer followed.
+    #[serde(serialize_with = "crate::pathtext::lossy")]
+    pub root: PathBuf,
+    /// Searchable artworks in it, which stay in the library.
+    pub artworks: usize,
+}
+
+impl std::fmt::Display for Unfollowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = match self.artworks {
+            0 => "It held no artworks.".to_owned(),
+            1 => "Its 1 artwork stays in the library and in searches.".to_owned(),
+            n => format!("Its {} artworks stay in the library and in searches.", crate::readable::thousands(n)),
+        };
+        write!(f, "Stopped following {}: no more rescans or watching. {kept}", self.root.display())
+    }
+}
+
+/// Why `folder` cannot be forgotten: it is inside a followed folder, or not followed at all.
+fn not_a_root<'a>(folder: &Path, candidates: impl Iterator<Item = &'a PathBuf> + Clone, roots: &[PathBuf]) -> String {
+    let inside = roots.iter().find(|r| candidates.clone().any(|c| c.starts_with(r)));
+    match inside {
+        Some(root) => format!(
+            "{} is not a folder this library follows itself: it is inside {}, which is followed whole; nothing was changed",
+            folder.display(),
+            root.display()
+        ),
+        None if roots.is_empty() => {
+            format!("{} is not a folder this library follows (it follows none); nothing was changed", folder.display())
+        }
+        None => {
+            let list: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+            format!("{} is not a folder this library follows (it follows {}); nothing was changed", folder.display(), list.join(", "))
+        }
     }
 }
 

@@ -1,0 +1,58 @@
+//! Thumbnails on a thread of their own, through a second, read-only catalog connection
+//! ([`Catalog::open_reader`]): the grid and the map fill in while the worker imports or rescans
+//! for minutes. Where that connection cannot be had (a library still being created, read-only
+//! media) the request goes to the worker, which answers it between its jobs as before.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use crossbeam_channel::{Receiver, Sender};
+use eframe::egui;
+
+use super::{Command, Event, ThumbKey, one_line, preview};
+use crate::catalog::{self, Catalog};
+
+/// Answers thumbnail requests until `keys` closes.
+pub(super) fn serve(
+    catalog: PathBuf,
+    keys: Receiver<ThumbKey>,
+    events: Sender<Event>,
+    ctx: Arc<OnceLock<egui::Context>>,
+    worker: Sender<Command>,
+) {
+    let mut reader: Option<Catalog> = None;
+    for key in keys {
+        if matches!(key, ThumbKey::Artwork(_)) && reader.is_none() {
+            reader = Catalog::open_reader(&catalog).ok();
+            if reader.is_none() {
+                let _ = worker.send(Command::LoadThumbnail(key));
+                continue;
+            }
+        }
+        let _ = events.send(thumbnail(reader.as_ref(), key));
+        if let Some(ctx) = ctx.get() {
+            ctx.request_repaint();
+        }
+    }
+}
+
+/// The thumbnail of `key` as an event: the catalog's JPEG decoded, or a preview of a file; a gray
+/// pixel when it cannot be had (an event keeps the UI from asking again forever).
+pub(super) fn thumbnail(catalog: Option<&Catalog>, key: ThumbKey) -> Event {
+    let decoded = match &key {
+        ThumbKey::Artwork(id) => match catalog.map(|c| c.thumbnail(*id)) {
+            Some(Ok(Some(jpeg))) => catalog::decode_thumbnail(&jpeg).map_err(|e| one_line(&e)),
+            Some(Ok(None)) | None => Err("no thumbnail".to_string()),
+            Some(Err(e)) => Err(one_line(&e)),
+        },
+        ThumbKey::File(p) => preview(p)
+            .map(|preview| image::RgbaImage::from_raw(preview.size[0] as u32, preview.size[1] as u32, preview.rgba).expect("sized buffer")),
+    };
+    match decoded {
+        Ok(rgba) => {
+            let size = [rgba.width() as usize, rgba.height() as usize];
+            Event::Thumbnail { key, size, rgba: rgba.into_raw() }
+        }
+        Err(_) => Event::Thumbnail { key, size: [1, 1], rgba: vec![128, 128, 128, 255] },
+    }
+}
