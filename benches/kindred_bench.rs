@@ -217,6 +217,19 @@ fn inference(args: &Args) -> Result<Value> {
         out.insert(format!("{key}_call_p50_ms"), json!(round(p50, 2)));
         out.insert(format!("{key}_images"), json!(images));
     }
+    // After inference each image's vectors are normalised and its texture whitened into its style
+    // (Embedding::new, kindred::style): the CPU this adds per image, against the inference above.
+    let cnn = embedder.embed(&cycle(&tensors, 0, BATCH))?;
+    let (t, mut made) = (Instant::now(), 0usize);
+    while t.elapsed().as_secs_f64() < 1.0 {
+        for (c, p) in cnn.iter().zip(prepared.iter().cycle()) {
+            std::hint::black_box(Embedding::new(&p.colour, c));
+            made += 1;
+        }
+    }
+    let vectors_us = t.elapsed().as_secs_f64() * 1e6 / made as f64;
+    println!("Embedding::new (normalising + the style whitening): {vectors_us:.1} µs/image");
+    out.insert("embedding_new_us".into(), json!(round(vectors_us, 1)));
     drop(embedder);
     // For reference: one intra-op thread (how much of the second core inference really uses; the
     // import shares the cores between ONNX Runtime and its decode workers).
