@@ -1881,6 +1881,11 @@ fn keys_under_the_open_map_do_not_reach_the_grid_and_escape_closes_it() {
         assert_eq!(h.state().selected(), Some(0), "{key:?} moves no hidden selection");
         assert!(h.state().trail().is_empty() && h.state().lightbox().is_none(), "{key:?} opens nothing under the map");
     }
+    // With nothing lassoed, B has nothing to put in a board: the hidden grid's selection is not it.
+    h.key_press(egui::Key::B);
+    h.step();
+    h.step();
+    assert!(h.query_by_label("or a new board:").is_none(), "B offers no board for the hidden selection");
     h.key_press(egui::Key::Escape);
     h.step();
     assert!(h.state().map_view().is_none(), "Escape closes the map");

@@ -555,6 +555,8 @@ impl KindredApp {
             Action::CopyCurrent { file } => {
                 let path = match (&self.lightbox, &mut self.view) {
                     (Some(lightbox), _) => Some(lightbox.item().path.clone()),
+                    // The map hides the view's selection: nothing of it is copied.
+                    (None, _) if self.map.is_some() => None,
                     (None, View::Query(q)) => q.selected_hit().map(|h| h.path.clone()),
                     (None, View::Library) => self.library.selected().map(|a| a.path.clone()),
                     (None, View::Board(b)) => b.shown_selection().and_then(|i| b.items().get(i)).map(|i| i.artwork.path.clone()),
@@ -672,7 +674,9 @@ impl KindredApp {
         if let Some(lightbox) = &self.lightbox {
             return lightbox.item().id.into_iter().collect();
         }
-        if let Some(map) = self.map.as_ref().filter(|m| !m.selection().is_empty()) {
+        // Over the map, only what it shows can be chosen (nothing, with no lasso): the grid under
+        // it is hidden.
+        if let Some(map) = &self.map {
             return map.selection().to_vec();
         }
         match &mut self.view {

@@ -25,7 +25,8 @@ use crate::aspect::{Aspect, Weights};
 use crate::catalog::ArtworkId;
 use crate::colour::Swatch;
 use crate::error::{Error, Result};
-use crate::vectors::Embedding;
+use crate::model::CNN_TEXTURE_DIM;
+use crate::vectors::{Embedding, normalised};
 
 pub use knn::Neighbours;
 
@@ -70,13 +71,20 @@ impl VectorSource for [(ArtworkId, Vec<f32>)] {
 
 /// An artwork's aspect vectors joined into one, each scaled by the square root of its share of the
 /// weights: the squared distance between two joined vectors is twice their weighted cosine
-/// distance, the measure `search` ranks by.
+/// distance. Texture is the CNN's texture (brushwork and rendering) without the style appended to
+/// it ([`crate::style`]): one space for pictures and cut-outs alike, where search compares a part
+/// of it by the query's kind (brushwork, or style for a cut-out); the style whitening is fitted
+/// on cut-outs and would pull pictures by it.
 pub fn joined(embedding: &Embedding, weights: &Weights) -> Vec<f32> {
     let total = weights.total();
     let mut out = Vec::with_capacity(Aspect::ALL.iter().filter(|a| weights[**a] > 0.0).map(|a| a.dim()).sum());
     for aspect in weights.active() {
         let scale = (weights[aspect] / total).sqrt();
-        out.extend(embedding[aspect].iter().map(|x| x * scale));
+        let vector = &embedding[aspect];
+        match aspect {
+            Aspect::Texture => out.extend(normalised(&vector[..CNN_TEXTURE_DIM.min(vector.len())]).iter().map(|x| x * scale)),
+            _ => out.extend(vector.iter().map(|x| x * scale)),
+        }
     }
     out
 }

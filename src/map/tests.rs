@@ -84,3 +84,16 @@ fn joined_vectors_measure_the_weighted_cosine_distance() {
     assert!((d2 - 2.0 / 1.7).abs() < 1e-5, "{d2}");
     assert_eq!(joined(&a, &Weights::only(Aspect::Shape)), vec![0.0, 1.0]);
 }
+
+/// The map places by the CNN's texture; the style a cut-out's search compares is left out.
+#[test]
+fn the_map_joins_texture_without_its_style() {
+    let cnn = crate::model::CNN_TEXTURE_DIM;
+    let mut texture = vec![0.0f32; crate::model::TEXTURE_DIM];
+    texture[0] = 0.6;
+    texture[cnn] = 0.8; // in the style part
+    let e = Embedding { colour: vec![1.0], texture, shape: vec![1.0] };
+    let j = joined(&e, &Weights::only(Aspect::Texture));
+    assert_eq!(j.len(), cnn);
+    assert!((j[0] - 1.0).abs() < 1e-6, "the CNN part at unit length: {}", j[0]);
+}

@@ -4,6 +4,7 @@
 //! media) the request goes to the worker, which answers it between its jobs as before.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -12,16 +13,21 @@ use eframe::egui;
 use super::{Command, Event, ThumbKey, one_line, preview};
 use crate::catalog::{self, Catalog};
 
-/// Answers thumbnail requests until `keys` closes.
+/// Answers thumbnail requests until `keys` closes or the app is `closing`.
 pub(super) fn serve(
     catalog: PathBuf,
     keys: Receiver<ThumbKey>,
     events: Sender<Event>,
     ctx: Arc<OnceLock<egui::Context>>,
     worker: Sender<Command>,
+    closing: &AtomicBool,
 ) {
     let mut reader: Option<Catalog> = None;
     for key in keys {
+        // Closing: the requests still queued are for a window that is gone.
+        if closing.load(Ordering::SeqCst) {
+            return;
+        }
         if matches!(key, ThumbKey::Artwork(_)) && reader.is_none() {
             reader = Catalog::open_reader(&catalog).ok();
             if reader.is_none() {
