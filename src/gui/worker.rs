@@ -388,7 +388,7 @@ struct Worker {
 }
 
 impl Worker {
-    /// The app is closing: commands still queued and pending changes are left undone.
+    /// The app is closing: no import, rescan or batch of changes starts any more.
     fn closing(&self) -> bool {
         self.shutdown.load(Ordering::SeqCst)
     }
@@ -429,9 +429,6 @@ impl Worker {
                 (false, true) => RETRY_CHANGES,
                 (false, false) => Duration::ZERO,
             };
-            if self.closing() {
-                break;
-            }
             let first = crossbeam_channel::select! {
                 recv(commands) -> command => match command {
                     Ok(command) => Some(command),
@@ -463,10 +460,9 @@ impl Worker {
                     keep
                 });
             }
+            // Closing: the commands still queued are answered (a board's saved places among them);
+            // only imports and rescans are skipped (`closing`).
             for command in batch {
-                if self.closing() {
-                    return;
-                }
                 match library.as_mut() {
                     Some(lib) => {
                         self.handle(lib, command);
