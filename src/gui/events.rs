@@ -122,7 +122,7 @@ impl KindredApp {
                 q.search = SearchState::Failed(SearchFailure::Query(reason));
                 self.banner = Some(message);
             }
-            Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
+            Event::Thumbnail { key, epoch, size, rgba } => self.thumbs.insert(ctx, key, epoch, size, &rgba),
             Event::Details { key, details } => self.detail.insert(key, details),
             Event::Artworks(list) => self.library.set_artworks(list),
             Event::Info(info) => {

@@ -48,6 +48,9 @@ pub enum ThumbKey {
     File(PathBuf),
 }
 
+/// A thumbnail and the cache epoch it was asked in ([`Command::LoadThumbnail`]).
+type ThumbRequest = (ThumbKey, u64);
+
 /// A request to the worker.
 #[derive(Debug)]
 pub enum Command {
@@ -80,7 +83,12 @@ pub enum Command {
         k: usize,
     },
     /// Decode a thumbnail (catalog JPEG, or a preview of a file) to RGBA.
-    LoadThumbnail(ThumbKey),
+    LoadThumbnail {
+        /// What it shows.
+        key: ThumbKey,
+        /// The cache's epoch when asked ([`super::thumbs::ThumbCache`]), sent back with it.
+        epoch: u64,
+    },
     /// List the searchable artworks.
     ListArtworks,
     /// Counts, model, runtime and index state.
@@ -247,6 +255,8 @@ pub enum Event {
     Thumbnail {
         /// What it shows.
         key: ThumbKey,
+        /// The epoch of its request; `None` when sent unasked (a query file's preview).
+        epoch: Option<u64>,
         /// Width and height.
         size: [usize; 2],
         /// RGBA pixels, unmultiplied.
@@ -300,7 +310,7 @@ pub struct WorkerHandle {
     ctx: Arc<OnceLock<egui::Context>>,
     thread: Option<JoinHandle<()>>,
     /// Thumbnail requests, answered beside the worker ([`thumbnails`]); `None` in unit tests.
-    thumbs: Option<(Sender<ThumbKey>, JoinHandle<()>)>,
+    thumbs: Option<(Sender<ThumbRequest>, JoinHandle<()>)>,
 }
 
 impl WorkerHandle {
@@ -349,9 +359,9 @@ impl WorkerHandle {
     /// Sends a command (ignored if the worker has stopped); thumbnails go to their own thread.
     pub fn send(&self, command: Command) {
         let command = match (command, &self.thumbs) {
-            (Command::LoadThumbnail(key), Some((keys, _))) => match keys.send(key) {
+            (Command::LoadThumbnail { key, epoch }, Some((keys, _))) => match keys.send((key, epoch)) {
                 Ok(()) => return,
-                Err(back) => Command::LoadThumbnail(back.0),
+                Err(back) => Command::LoadThumbnail { key: back.0.0, epoch: back.0.1 },
             },
             (command, _) => command,
         };
@@ -586,7 +596,7 @@ impl Worker {
             Command::StopFollowing(folder) => self.stop_following(lib, &folder),
             Command::SearchIn(folder) => *self.within.borrow_mut() = folder,
             Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
-            Command::LoadThumbnail(key) => self.thumbnail(lib, key),
+            Command::LoadThumbnail { key, epoch } => self.send(thumbnails::thumbnail(Some(lib.catalog()), key, epoch)),
             Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
                 Ok(list) => self.send(Event::Artworks(list)),
                 Err(e) => self.send(Event::Error(format!("cannot list artworks: {}", one_line(&e)))),
@@ -757,7 +767,7 @@ impl Worker {
         if let Some(p) = path.as_ref().filter(|p| self.previewed.borrow().as_ref() != Some(*p))
             && let Ok(preview) = preview(p)
         {
-            self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: preview.size, rgba: preview.rgba });
+            self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), epoch: None, size: preview.size, rgba: preview.rgba });
             let (bytes, modified) = file_facts(p);
             let details = Details { path: p.clone(), size: preview.original, bytes, modified, palette: resolved.features.palette };
             self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
@@ -773,10 +783,6 @@ impl Worker {
             Ok(results) => self.send(Event::Results { token, results }),
             Err(e) => self.send(failed(e)),
         }
-    }
-
-    fn thumbnail(&self, lib: &Library, key: ThumbKey) {
-        self.send(thumbnails::thumbnail(Some(lib.catalog()), key));
     }
 }
 
