@@ -574,14 +574,20 @@ impl KindredApp {
                 Some(super::worker::Job::Import) => {
                     self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
                 }
+                Some(_) if self.import.queued.is_some() => {
+                    self.banner = Some("An import already waits for the rescan of your folders to end.".into());
+                }
                 // The worker's own rescan or changes: the import follows them (and shows when it starts).
                 Some(_) => {
                     self.banner = Some("The import starts when the rescan of your folders ends (or Cancel it).".into());
-                    self.worker.send(Command::Import { roots });
+                    let id = self.worker.job_id();
+                    self.import.queued = Some(RunningImport::asked(super::worker::Job::Import, id));
+                    self.worker.send(Command::Import { roots, id });
                 }
                 None => {
-                    self.import.running = Some(RunningImport::new());
-                    self.worker.send(Command::Import { roots });
+                    let id = self.worker.job_id();
+                    self.import.running = Some(RunningImport::asked(super::worker::Job::Import, id));
+                    self.worker.send(Command::Import { roots, id });
                 }
             },
             Action::ShowDuplicates
@@ -599,8 +605,9 @@ impl KindredApp {
                 if self.import.is_running() {
                     self.banner = Some("An import is already running; wait for it to finish or cancel it.".into());
                 } else {
-                    self.import.running = Some(RunningImport::of(super::worker::Job::Rescan));
-                    self.worker.send(Command::Rescan);
+                    let id = self.worker.job_id();
+                    self.import.running = Some(RunningImport::asked(super::worker::Job::Rescan, id));
+                    self.worker.send(Command::Rescan { id });
                 }
             }
             Action::StopFollowing(folder) => self.worker.send(Command::StopFollowing(folder)),
@@ -634,9 +641,10 @@ impl KindredApp {
                 }
             }
             Action::CloseImportAsk => self.import.ask = None,
+            // The job shown, by its id: never one that started after it.
             Action::CancelImport => {
-                self.worker.cancel_import();
                 if let Some(running) = &mut self.import.running {
+                    self.worker.cancel_job(running.id);
                     running.cancelling = true;
                 }
             }

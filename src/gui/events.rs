@@ -53,8 +53,8 @@ impl KindredApp {
     /// Applies one answer; a failed file query also pushes [`Action::Back`].
     pub(super) fn handle_event(&mut self, ctx: &egui::Context, event: Event, actions: &mut Vec<Action>) {
         match event {
-            Event::Started(job) => self.job_started(job),
-            Event::Postponed => self.import.running = None,
+            Event::Started { job, id } => self.job_started(job, id),
+            Event::Postponed => self.import.running = self.import.queued.take(),
             Event::Progress(p) => {
                 if let Some(running) = &mut self.import.running {
                     running.progress = Some(p);
@@ -62,6 +62,7 @@ impl KindredApp {
             }
             Event::ImportDone(summary) => {
                 self.import.last_job = self.import.running.take().map_or(Job::Import, |r| r.job);
+                self.import.running = self.import.queued.take();
                 self.import.last = Some(summary);
                 self.refresh_library();
                 // Thumbnails of re-imported artworks may have changed.
@@ -72,7 +73,7 @@ impl KindredApp {
                 }
             }
             Event::FoldersChanged(summary) => {
-                self.import.running = None;
+                self.import.running = self.import.queued.take();
                 self.status.folders_changed(&summary);
                 if summary.added + summary.updated + summary.moved + summary.missing + summary.failed == 0 {
                     return;
@@ -88,7 +89,7 @@ impl KindredApp {
                 }
             }
             Event::ImportFailed(msg) => {
-                self.import.running = None;
+                self.import.running = self.import.queued.take();
                 self.banner = Some(msg);
                 self.refresh_library();
             }
@@ -121,7 +122,7 @@ impl KindredApp {
                 q.search = SearchState::Failed(SearchFailure::Query(reason));
                 self.banner = Some(message);
             }
-            Event::Thumbnail { key, size, rgba } => self.thumbs.insert(ctx, key, size, &rgba),
+            Event::Thumbnail { key, epoch, size, rgba } => self.thumbs.insert(ctx, key, epoch, size, &rgba),
             Event::Details { key, details } => self.detail.insert(key, details),
             Event::Artworks(list) => self.library.set_artworks(list),
             Event::Info(info) => {
@@ -156,18 +157,22 @@ impl KindredApp {
     }
 
     /// A job started on the worker: the one the app asked for (a Cancel clicked while it waited
-    /// its turn is sent again, since the worker drops Cancels meant for earlier jobs), or one the
-    /// worker started itself (a rescan, the watcher's changes), shown with progress and Cancel.
-    fn job_started(&mut self, job: Job) {
-        match &mut self.import.running {
-            Some(running) if running.job == job && running.progress.is_none() => {
-                if running.cancelling {
-                    self.worker.cancel_import();
-                }
-            }
-            // A job the worker started before the one the app asked for: shown; the other
-            // is shown when it starts.
-            _ => self.import.running = Some(RunningImport::of(job)),
+    /// reached the worker by its id), or one the worker started itself (a rescan, the watcher's
+    /// changes), shown with progress and Cancel while the app's job waits behind it, unchanged.
+    fn job_started(&mut self, job: Job, id: u64) {
+        let import = &mut self.import;
+        if let Some(running) = import.running.as_mut().filter(|r| r.id == id) {
+            running.waiting = false;
+            return;
+        }
+        if import.queued.as_ref().is_some_and(|q| q.id == id) {
+            import.running = import.queued.take();
+        } else if import.running.as_ref().is_some_and(|r| r.waiting) && import.queued.is_none() {
+            import.queued = import.running.take();
+        }
+        match &mut import.running {
+            Some(running) if running.id == id => running.waiting = false,
+            _ => import.running = Some(RunningImport::of(job, id)),
         }
     }
 
@@ -183,5 +188,84 @@ impl KindredApp {
     fn refresh_library(&self) {
         self.worker.send(Command::ListArtworks);
         self.worker.send(Command::Info);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use eframe::egui;
+
+    use super::*;
+    use crate::import::ImportSummary;
+
+    /// Asks for an import as the user does; its id, from the command sent.
+    fn start_import(app: &mut KindredApp, commands: &crossbeam_channel::Receiver<Command>) -> u64 {
+        app.apply(Action::StartImport(vec!["/art".into()]));
+        commands.try_iter().find_map(|c| if let Command::Import { id, .. } = c { Some(id) } else { None }).expect("an import sent")
+    }
+
+    fn started(app: &mut KindredApp, job: Job, id: u64) {
+        app.handle_event(&egui::Context::default(), Event::Started { job, id }, &mut Vec::new());
+    }
+
+    /// Whether the job the worker runs now is asked to stop.
+    fn cancelled(app: &KindredApp) -> bool {
+        app.worker.jobs().flag().load(Ordering::SeqCst)
+    }
+
+    /// A Cancel clicked while the import waited, whose `Started` the app reads only after the
+    /// worker finished it and began its own job: that job runs on.
+    #[test]
+    fn a_cancel_for_one_job_never_stops_the_job_after_it() {
+        let (mut app, commands) = KindredApp::detached();
+        let import = start_import(&mut app, &commands);
+        app.apply(Action::CancelImport);
+        // The worker's side: the import starts cancelled, ends, and the watcher's changes start.
+        app.worker.jobs().start(import);
+        let changes = app.worker.jobs().next_id();
+        app.worker.jobs().start(changes);
+        started(&mut app, Job::Import, import);
+        assert!(!cancelled(&app), "the late Started of the import stops the changes");
+        app.handle_event(&egui::Context::default(), Event::ImportDone(ImportSummary::default()), &mut Vec::new());
+        started(&mut app, Job::Changes, changes);
+        assert!(!cancelled(&app));
+        assert!(app.import.running.as_ref().is_some_and(|r| r.id == changes && !r.cancelling));
+    }
+
+    /// Cancel clicked on the import shown while the worker has already moved on to another job
+    /// stops nothing.
+    #[test]
+    fn a_cancel_clicked_on_a_job_that_ended_does_not_stop_the_next() {
+        let (mut app, commands) = KindredApp::detached();
+        let import = start_import(&mut app, &commands);
+        app.worker.jobs().start(import);
+        started(&mut app, Job::Import, import);
+        // The import ended on the worker and a rescan began; the app has not heard yet.
+        app.worker.jobs().start(app.worker.jobs().next_id());
+        app.apply(Action::CancelImport);
+        assert!(!cancelled(&app), "the rescan was stopped by a Cancel meant for the import");
+    }
+
+    /// A Cancel clicked on an import waiting behind a rescan the worker began itself is kept
+    /// (shown on the import, and the import starts cancelled), and the rescan runs on.
+    #[test]
+    fn a_cancel_of_an_import_waiting_behind_the_workers_rescan_stops_it_when_it_starts() {
+        let (mut app, commands) = KindredApp::detached();
+        let ctx = egui::Context::default();
+        let import = start_import(&mut app, &commands);
+        app.apply(Action::CancelImport);
+        let rescan = app.worker.jobs().next_id();
+        app.worker.jobs().start(rescan);
+        started(&mut app, Job::Rescan, rescan);
+        assert!(!cancelled(&app), "the rescan runs");
+        assert!(app.import.running.as_ref().is_some_and(|r| r.job == Job::Rescan && !r.cancelling), "the rescan is shown");
+        app.handle_event(&ctx, Event::FoldersChanged(ImportSummary::default()), &mut Vec::new());
+        assert!(app.import.running.as_ref().is_some_and(|r| r.id == import && r.cancelling), "the import shows it is cancelling");
+        app.worker.jobs().start(import);
+        assert!(cancelled(&app), "the import starts cancelled");
+        started(&mut app, Job::Import, import);
+        assert!(app.import.running.as_ref().is_some_and(|r| r.id == import && r.cancelling));
     }
 }

@@ -20,7 +20,11 @@ const SHOW_LONG_AFTER: Duration = Duration::from_secs(3);
 /// The running import, the last one's summary, and the "Import a folder" window.
 #[derive(Default)]
 pub struct ImportPanel {
+    /// The job shown with progress and Cancel.
     pub(super) running: Option<RunningImport>,
+    /// A job the app asked for, waiting behind one the worker started itself (a rescan, the
+    /// watcher's changes): shown, with its own Cancel state, when that one ends.
+    pub(super) queued: Option<RunningImport>,
     /// The "Import a folder" window, while open.
     pub(super) ask: Option<ImportAsk>,
     /// Summary of the last finished import, until closed.
@@ -73,19 +77,24 @@ impl ImportAsk {
 /// An import, rescan or import of the folders' changes under way.
 pub struct RunningImport {
     pub(super) job: Job,
+    /// Its id, which a Cancel names.
+    pub(super) id: u64,
+    /// The app asked for it and it has not started yet.
+    pub(super) waiting: bool,
     pub(super) progress: Option<Progress>,
     started: Instant,
     pub(super) cancelling: bool,
 }
 
 impl RunningImport {
-    /// An import the user started.
-    pub(super) fn new() -> Self {
-        Self::of(Job::Import)
+    /// A job the app asked for, waiting for the worker.
+    pub(super) fn asked(job: Job, id: u64) -> Self {
+        Self { waiting: true, ..Self::of(job, id) }
     }
 
-    pub(super) fn of(job: Job) -> Self {
-        Self { job, progress: None, started: Instant::now(), cancelling: false }
+    /// A job that started on the worker.
+    pub(super) fn of(job: Job, id: u64) -> Self {
+        Self { job, id, waiting: false, progress: None, started: Instant::now(), cancelling: false }
     }
 
     /// "the rescan (1,234 of 4,000)": what a view that waits for this job says it waits for.

@@ -27,7 +27,10 @@ use crate::watch::{Changes, DEBOUNCE, FolderWatcher};
 use super::app::file_name;
 
 mod duplicates;
+mod jobs;
 mod thumbnails;
+
+use jobs::Jobs;
 
 /// Longest side of the preview decoded for a query file that is not in the library.
 const PREVIEW_SIDE: u32 = 320;
@@ -45,18 +48,26 @@ pub enum ThumbKey {
     File(PathBuf),
 }
 
+/// A thumbnail and the cache epoch it was asked in ([`Command::LoadThumbnail`]).
+type ThumbRequest = (ThumbKey, u64);
+
 /// A request to the worker.
 #[derive(Debug)]
 pub enum Command {
-    /// Import files and folders (cancel with [`WorkerHandle::cancel_import`]).
+    /// Import files and folders (cancel with [`WorkerHandle::cancel_job`]).
     Import {
         /// Files or folders.
         roots: Vec<PathBuf>,
+        /// Its id ([`WorkerHandle::job_id`]).
+        id: u64,
     },
     /// Keep the searches that follow to a folder (`None`: the whole library).
     SearchIn(Option<PathBuf>),
-    /// Import every folder the library follows again (cancel with [`WorkerHandle::cancel_import`]).
-    Rescan,
+    /// Import every folder the library follows again (cancel with [`WorkerHandle::cancel_job`]).
+    Rescan {
+        /// Its id ([`WorkerHandle::job_id`]).
+        id: u64,
+    },
     /// Stop following a folder ([`Library::stop_following`]): no more rescans or watching of it;
     /// its artworks stay in the library.
     StopFollowing(PathBuf),
@@ -72,7 +83,12 @@ pub enum Command {
         k: usize,
     },
     /// Decode a thumbnail (catalog JPEG, or a preview of a file) to RGBA.
-    LoadThumbnail(ThumbKey),
+    LoadThumbnail {
+        /// What it shows.
+        key: ThumbKey,
+        /// The cache's epoch when asked ([`super::thumbs::ThumbCache`]), sent back with it.
+        epoch: u64,
+    },
     /// List the searchable artworks.
     ListArtworks,
     /// Counts, model, runtime and index state.
@@ -199,8 +215,13 @@ pub enum Job {
 /// An answer from the worker.
 #[derive(Debug)]
 pub enum Event {
-    /// A job started (a Cancel sent before this was meant for an earlier one and was dropped).
-    Started(Job),
+    /// A job started: one the app asked for, or one the worker started itself, told by its id.
+    Started {
+        /// What it does.
+        job: Job,
+        /// Its id, which a Cancel names.
+        id: u64,
+    },
     /// The changes in the folders wait: another process holds the library (tried again soon).
     Postponed,
     /// Import progress.
@@ -234,6 +255,8 @@ pub enum Event {
     Thumbnail {
         /// What it shows.
         key: ThumbKey,
+        /// The epoch of its request; `None` when sent unasked (a query file's preview).
+        epoch: Option<u64>,
         /// Width and height.
         size: [usize; 2],
         /// RGBA pixels, unmultiplied.
@@ -280,13 +303,14 @@ pub enum Event {
 pub struct WorkerHandle {
     commands: Option<Sender<Command>>,
     events: Receiver<Event>,
-    cancel: Arc<AtomicBool>,
+    /// Job ids and which one a Cancel is for.
+    jobs: Arc<Jobs>,
     /// Set once, when the app closes: no job starts after it, and the one running stops.
     shutdown: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
     thread: Option<JoinHandle<()>>,
     /// Thumbnail requests, answered beside the worker ([`thumbnails`]); `None` in unit tests.
-    thumbs: Option<(Sender<ThumbKey>, JoinHandle<()>)>,
+    thumbs: Option<(Sender<ThumbRequest>, JoinHandle<()>)>,
 }
 
 impl WorkerHandle {
@@ -294,12 +318,12 @@ impl WorkerHandle {
     pub fn spawn(dir: PathBuf, options: LibraryOptions) -> Self {
         let (commands, command_rx) = unbounded();
         let (event_tx, events) = unbounded();
-        let cancel = Arc::new(AtomicBool::new(false));
+        let jobs = Arc::new(Jobs::default());
         let shutdown = Arc::new(AtomicBool::new(false));
         let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
         let worker = Worker {
             events: event_tx,
-            cancel: cancel.clone(),
+            jobs: jobs.clone(),
             shutdown: shutdown.clone(),
             ctx: ctx.clone(),
             previewed: Default::default(),
@@ -316,15 +340,15 @@ impl WorkerHandle {
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
             .expect("spawn the worker thread");
-        Self { commands: Some(commands), events, cancel, shutdown, ctx, thread: Some(thread), thumbs: Some((keys, thumbs)) }
+        Self { commands: Some(commands), events, jobs, shutdown, ctx, thread: Some(thread), thumbs: Some((keys, thumbs)) }
     }
 
     /// A handle with no thread behind it: commands go to `commands` (unit tests).
     #[cfg(test)]
     pub(super) fn detached(commands: Sender<Command>) -> Self {
         let (_, events) = unbounded();
-        let (cancel, shutdown) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
-        Self { commands: Some(commands), events, cancel, shutdown, ctx: Arc::new(OnceLock::new()), thread: None, thumbs: None }
+        let (jobs, shutdown) = (Arc::new(Jobs::default()), Arc::new(AtomicBool::new(false)));
+        Self { commands: Some(commands), events, jobs, shutdown, ctx: Arc::new(OnceLock::new()), thread: None, thumbs: None }
     }
 
     /// Gives the worker the context to wake the UI with (first frame).
@@ -335,9 +359,9 @@ impl WorkerHandle {
     /// Sends a command (ignored if the worker has stopped); thumbnails go to their own thread.
     pub fn send(&self, command: Command) {
         let command = match (command, &self.thumbs) {
-            (Command::LoadThumbnail(key), Some((keys, _))) => match keys.send(key) {
+            (Command::LoadThumbnail { key, epoch }, Some((keys, _))) => match keys.send((key, epoch)) {
                 Ok(()) => return,
-                Err(back) => Command::LoadThumbnail(back.0),
+                Err(back) => Command::LoadThumbnail { key: back.0.0, epoch: back.0.1 },
             },
             (command, _) => command,
         };
@@ -346,10 +370,21 @@ impl WorkerHandle {
         }
     }
 
-    /// Asks the running import or rescan to stop after the batch in flight (what was done is
-    /// kept). A job that starts later resets it.
-    pub fn cancel_import(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
+    /// An id for a job the app asks for (carried by [`Command::Import`] and [`Command::Rescan`]).
+    pub fn job_id(&self) -> u64 {
+        self.jobs.next_id()
+    }
+
+    /// Asks job `id` to stop after the batch in flight (what was done is kept): now if it runs,
+    /// as it starts if it waits its turn, not at all if it ended (the next job runs on).
+    pub fn cancel_job(&self, id: u64) {
+        self.jobs.cancel(id);
+    }
+
+    /// The job state shared with the worker (unit tests play the worker's part).
+    #[cfg(test)]
+    pub(super) fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// Events received so far, without waiting.
@@ -360,10 +395,10 @@ impl WorkerHandle {
 
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
-        // Both: `cancel` stops the job running now, `shutdown` every job after it (a job resets
-        // `cancel` when it starts, so closing the app must not rest on it alone).
+        // `shutdown` keeps queued jobs from starting; `close` stops the running one and any that
+        // still starts.
         self.shutdown.store(true, Ordering::SeqCst);
-        self.cancel.store(true, Ordering::SeqCst);
+        self.jobs.close();
         // The thumbnail thread ends when its channel closes, dropping its way to the worker.
         if let Some((keys, thread)) = self.thumbs.take() {
             drop(keys);
@@ -378,7 +413,7 @@ impl Drop for WorkerHandle {
 
 struct Worker {
     events: Sender<Event>,
-    cancel: Arc<AtomicBool>,
+    jobs: Arc<Jobs>,
     shutdown: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
     /// The query file whose preview and details were sent last: re-ranking it sends nothing again.
@@ -393,10 +428,12 @@ impl Worker {
         self.shutdown.load(Ordering::SeqCst)
     }
 
-    /// Readies `cancel` for a job: cleared (a Cancel meant for an earlier job, clicked as it
-    /// ended, must not stop this one), unless the app is closing.
-    fn start_job(&self) {
-        self.cancel.store(self.closing(), Ordering::SeqCst);
+    /// Starts job `id` (a new id for a job the worker starts itself) and tells the app: cancelled
+    /// from the start if a Cancel named it while it waited, or the app is closing.
+    fn start_job(&self, job: Job, id: Option<u64>) {
+        let id = id.unwrap_or_else(|| self.jobs.next_id());
+        self.jobs.start(id);
+        self.send(Event::Started { job, id });
     }
 
     fn send(&self, event: Event) {
@@ -451,7 +488,8 @@ impl Worker {
             };
             // Coalesce: of the searches waiting, only the newest matters (slider drags).
             let mut batch: Vec<Command> = std::iter::once(first).chain(commands.try_iter()).collect();
-            let roots_changed = batch.iter().any(|c| matches!(c, Command::Import { .. } | Command::Rescan | Command::StopFollowing(_)));
+            let roots_changed =
+                batch.iter().any(|c| matches!(c, Command::Import { .. } | Command::Rescan { .. } | Command::StopFollowing(_)));
             if let Some(last) = batch.iter().rposition(|c| matches!(c, Command::Search { .. })) {
                 let mut i = 0;
                 batch.retain(|c| {
@@ -512,9 +550,8 @@ impl Worker {
         if self.closing() {
             return false;
         }
-        self.start_job();
-        self.send(Event::Started(if pending.rescan { Job::Rescan } else { Job::Changes }));
-        let locked = match lib.follow_changes(pending, &self.cancel, &mut self.progress()) {
+        self.start_job(if pending.rescan { Job::Rescan } else { Job::Changes }, None);
+        let locked = match lib.follow_changes(pending, self.jobs.flag(), &mut self.progress()) {
             Ok(summary) => {
                 *pending = Changes::default();
                 self.send(Event::FoldersChanged(summary));
@@ -550,12 +587,12 @@ impl Worker {
 
     fn handle(&self, lib: &mut Library, command: Command) {
         match command {
-            Command::Import { roots } => self.import(lib, Some(&roots)),
-            Command::Rescan => self.import(lib, None),
+            Command::Import { roots, id } => self.import(lib, Some(&roots), id),
+            Command::Rescan { id } => self.import(lib, None, id),
             Command::StopFollowing(folder) => self.stop_following(lib, &folder),
             Command::SearchIn(folder) => *self.within.borrow_mut() = folder,
             Command::Search { token, query, weights, k } => self.search(lib, token, query, &weights, k),
-            Command::LoadThumbnail(key) => self.thumbnail(lib, key),
+            Command::LoadThumbnail { key, epoch } => self.send(thumbnails::thumbnail(Some(lib.catalog()), key, epoch)),
             Command::ListArtworks => match lib.catalog().artworks_with_status(Status::Ok) {
                 Ok(list) => self.send(Event::Artworks(list)),
                 Err(e) => self.send(Event::Error(format!("cannot list artworks: {}", one_line(&e)))),
@@ -671,16 +708,15 @@ impl Worker {
         }
     }
 
-    /// Imports `roots`, or rescans every root the library follows.
-    fn import(&self, lib: &mut Library, roots: Option<&[PathBuf]>) {
+    /// Imports `roots`, or rescans every root the library follows, as job `id`.
+    fn import(&self, lib: &mut Library, roots: Option<&[PathBuf]>, id: u64) {
         if self.closing() {
             return;
         }
-        self.start_job();
-        self.send(Event::Started(if roots.is_some() { Job::Import } else { Job::Rescan }));
+        self.start_job(if roots.is_some() { Job::Import } else { Job::Rescan }, Some(id));
         let done = match roots {
-            Some(roots) => lib.import(roots, &self.cancel, &mut self.progress()),
-            None => lib.rescan(&self.cancel, &mut self.progress()),
+            Some(roots) => lib.import(roots, self.jobs.flag(), &mut self.progress()),
+            None => lib.rescan(self.jobs.flag(), &mut self.progress()),
         };
         match done {
             Ok(summary) => self.send(Event::ImportDone(summary)),
@@ -727,7 +763,7 @@ impl Worker {
         if let Some(p) = path.as_ref().filter(|p| self.previewed.borrow().as_ref() != Some(*p))
             && let Ok(preview) = preview(p)
         {
-            self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), size: preview.size, rgba: preview.rgba });
+            self.send(Event::Thumbnail { key: ThumbKey::File(p.clone()), epoch: None, size: preview.size, rgba: preview.rgba });
             let (bytes, modified) = file_facts(p);
             let details = Details { path: p.clone(), size: preview.original, bytes, modified, palette: resolved.features.palette };
             self.send(Event::Details { key: ThumbKey::File(p.clone()), details });
@@ -743,10 +779,6 @@ impl Worker {
             Ok(results) => self.send(Event::Results { token, results }),
             Err(e) => self.send(failed(e)),
         }
-    }
-
-    fn thumbnail(&self, lib: &Library, key: ThumbKey) {
-        self.send(thumbnails::thumbnail(Some(lib.catalog()), key));
     }
 }
 
@@ -816,7 +848,7 @@ mod tests {
         let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
         let dir = tmp.path().join("library");
         let worker = WorkerHandle::spawn(dir.clone(), LibraryOptions::default());
-        worker.send(Command::Import { roots: vec![samples] });
+        worker.send(Command::Import { roots: vec![samples], id: worker.job_id() });
         drop(worker);
         let Ok(mut lib) = Library::open_existing(&dir, LibraryOptions::default()) else {
             return; // closed before the library was even created: nothing ran

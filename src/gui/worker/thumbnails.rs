@@ -10,20 +10,20 @@ use std::sync::{Arc, OnceLock};
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
-use super::{Command, Event, ThumbKey, one_line, preview};
+use super::{Command, Event, ThumbKey, ThumbRequest, one_line, preview};
 use crate::catalog::{self, Catalog};
 
 /// Answers thumbnail requests until `keys` closes or the app is `closing`.
 pub(super) fn serve(
     catalog: PathBuf,
-    keys: Receiver<ThumbKey>,
+    keys: Receiver<ThumbRequest>,
     events: Sender<Event>,
     ctx: Arc<OnceLock<egui::Context>>,
     worker: Sender<Command>,
     closing: &AtomicBool,
 ) {
     let mut reader: Option<Catalog> = None;
-    for key in keys {
+    for (key, epoch) in keys {
         // Closing: the requests still queued are for a window that is gone.
         if closing.load(Ordering::SeqCst) {
             return;
@@ -31,11 +31,11 @@ pub(super) fn serve(
         if matches!(key, ThumbKey::Artwork(_)) && reader.is_none() {
             reader = Catalog::open_reader(&catalog).ok();
             if reader.is_none() {
-                let _ = worker.send(Command::LoadThumbnail(key));
+                let _ = worker.send(Command::LoadThumbnail { key, epoch });
                 continue;
             }
         }
-        let _ = events.send(thumbnail(reader.as_ref(), key));
+        let _ = events.send(thumbnail(reader.as_ref(), key, epoch));
         if let Some(ctx) = ctx.get() {
             ctx.request_repaint();
         }
@@ -43,8 +43,9 @@ pub(super) fn serve(
 }
 
 /// The thumbnail of `key` as an event: the catalog's JPEG decoded, or a preview of a file; a gray
-/// pixel when it cannot be had (an event keeps the UI from asking again forever).
-pub(super) fn thumbnail(catalog: Option<&Catalog>, key: ThumbKey) -> Event {
+/// pixel when it cannot be had (an event keeps the UI from asking again forever). It carries the
+/// request's `epoch`: read before an import changed it, the cache drops it.
+pub(super) fn thumbnail(catalog: Option<&Catalog>, key: ThumbKey, epoch: u64) -> Event {
     let decoded = match &key {
         ThumbKey::Artwork(id) => match catalog.map(|c| c.thumbnail(*id)) {
             Some(Ok(Some(jpeg))) => catalog::decode_thumbnail(&jpeg).map_err(|e| one_line(&e)),
@@ -57,8 +58,8 @@ pub(super) fn thumbnail(catalog: Option<&Catalog>, key: ThumbKey) -> Event {
     match decoded {
         Ok(rgba) => {
             let size = [rgba.width() as usize, rgba.height() as usize];
-            Event::Thumbnail { key, size, rgba: rgba.into_raw() }
+            Event::Thumbnail { key, epoch: Some(epoch), size, rgba: rgba.into_raw() }
         }
-        Err(_) => Event::Thumbnail { key, size: [1, 1], rgba: vec![128, 128, 128, 255] },
+        Err(_) => Event::Thumbnail { key, epoch: Some(epoch), size: [1, 1], rgba: vec![128, 128, 128, 255] },
     }
 }
