@@ -97,6 +97,13 @@ pub struct ImportSummary {
     pub removed_ids: Vec<ArtworkId>,
 }
 
+impl ImportSummary {
+    /// Files whose state changed: added, embedded again, moved, gone or failed.
+    pub fn changed(&self) -> usize {
+        self.added + self.updated + self.moved + self.missing + self.failed
+    }
+}
+
 /// A file found by the walk that needs work.
 struct Candidate {
     path: PathBuf,

@@ -88,8 +88,7 @@ fn follow(watcher: &mut FolderWatcher, roots: &[std::path::PathBuf]) {
 
 /// One line per batch that changed something (and its errors); quiet otherwise.
 fn report(summary: &ImportSummary, json: bool) -> Result<()> {
-    let changed = summary.added + summary.updated + summary.moved + summary.missing + summary.failed;
-    if changed == 0 && summary.errors.is_empty() {
+    if summary.changed() == 0 && summary.errors.is_empty() {
         return Ok(());
     }
     if json {

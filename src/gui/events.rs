@@ -75,7 +75,7 @@ impl KindredApp {
             Event::FoldersChanged(summary) => {
                 self.import.running = self.import.queued.take();
                 self.status.folders_changed(&summary);
-                if summary.added + summary.updated + summary.moved + summary.missing + summary.failed == 0 {
+                if summary.changed() == 0 {
                     return;
                 }
                 self.refresh_library();

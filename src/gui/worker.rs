@@ -4,7 +4,6 @@
 
 use eframe::egui;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -305,8 +304,6 @@ pub struct WorkerHandle {
     events: Receiver<Event>,
     /// Job ids and which one a Cancel is for.
     jobs: Arc<Jobs>,
-    /// Set once, when the app closes: no job starts after it, and the one running stops.
-    shutdown: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
     thread: Option<JoinHandle<()>>,
     /// Thumbnail requests, answered beside the worker ([`thumbnails`]); `None` in unit tests.
@@ -319,19 +316,12 @@ impl WorkerHandle {
         let (commands, command_rx) = unbounded();
         let (event_tx, events) = unbounded();
         let jobs = Arc::new(Jobs::default());
-        let shutdown = Arc::new(AtomicBool::new(false));
         let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-        let worker = Worker {
-            events: event_tx,
-            jobs: jobs.clone(),
-            shutdown: shutdown.clone(),
-            ctx: ctx.clone(),
-            previewed: Default::default(),
-            within: Default::default(),
-        };
+        let worker =
+            Worker { events: event_tx, jobs: jobs.clone(), ctx: ctx.clone(), previewed: Default::default(), within: Default::default() };
         let (keys, key_rx) = unbounded();
         let (catalog, events_tx, ctx_ref, worker_tx) = (dir.join("catalog.sqlite"), worker.events.clone(), ctx.clone(), commands.clone());
-        let closing = shutdown.clone();
+        let closing = jobs.clone();
         let thumbs = std::thread::Builder::new()
             .name("kindred-thumbnails".into())
             .spawn(move || thumbnails::serve(catalog, key_rx, events_tx, ctx_ref, worker_tx, &closing))
@@ -340,15 +330,15 @@ impl WorkerHandle {
             .name("kindred-worker".into())
             .spawn(move || worker.run(&dir, options, command_rx))
             .expect("spawn the worker thread");
-        Self { commands: Some(commands), events, jobs, shutdown, ctx, thread: Some(thread), thumbs: Some((keys, thumbs)) }
+        Self { commands: Some(commands), events, jobs, ctx, thread: Some(thread), thumbs: Some((keys, thumbs)) }
     }
 
     /// A handle with no thread behind it: commands go to `commands` (unit tests).
     #[cfg(test)]
     pub(super) fn detached(commands: Sender<Command>) -> Self {
         let (_, events) = unbounded();
-        let (jobs, shutdown) = (Arc::new(Jobs::default()), Arc::new(AtomicBool::new(false)));
-        Self { commands: Some(commands), events, jobs, shutdown, ctx: Arc::new(OnceLock::new()), thread: None, thumbs: None }
+        let jobs = Arc::new(Jobs::default());
+        Self { commands: Some(commands), events, jobs, ctx: Arc::new(OnceLock::new()), thread: None, thumbs: None }
     }
 
     /// Gives the worker the context to wake the UI with (first frame).
@@ -395,9 +385,7 @@ impl WorkerHandle {
 
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
-        // `shutdown` keeps queued jobs from starting; `close` stops the running one and any that
-        // still starts.
-        self.shutdown.store(true, Ordering::SeqCst);
+        // No queued import or rescan starts after this; the running one stops.
         self.jobs.close();
         // The thumbnail thread ends when its channel closes, dropping its way to the worker.
         if let Some((keys, thread)) = self.thumbs.take() {
@@ -414,7 +402,6 @@ impl Drop for WorkerHandle {
 struct Worker {
     events: Sender<Event>,
     jobs: Arc<Jobs>,
-    shutdown: Arc<AtomicBool>,
     ctx: Arc<OnceLock<egui::Context>>,
     /// The query file whose preview and details were sent last: re-ranking it sends nothing again.
     previewed: std::cell::RefCell<Option<PathBuf>>,
@@ -425,7 +412,7 @@ struct Worker {
 impl Worker {
     /// The app is closing: no import, rescan or batch of changes starts any more.
     fn closing(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
+        self.jobs.is_closing()
     }
 
     /// Starts job `id` (a new id for a job the worker starts itself) and tells the app: cancelled

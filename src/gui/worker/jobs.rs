@@ -20,6 +20,9 @@ pub struct Jobs {
     ids: Mutex<Ids>,
     /// What the library polls: stop the running job after its batch in flight.
     flag: AtomicBool,
+    /// The app closes: every job is cancelled, whatever its id, and none starts
+    /// ([`Jobs::is_closing`]; the thumbnail thread stops too).
+    closing: AtomicBool,
 }
 
 #[derive(Default)]
@@ -27,8 +30,6 @@ struct Ids {
     current: u64,
     /// Jobs cancelled before they started.
     targets: Vec<u64>,
-    /// The app closes: every job is cancelled, whatever its id.
-    closing: bool,
 }
 
 impl Jobs {
@@ -55,13 +56,20 @@ impl Jobs {
         let mut ids = self.lock();
         ids.current = id;
         let asked = ids.targets.iter().position(|&t| t == id).map(|at| ids.targets.remove(at)).is_some();
-        self.flag.store(asked || ids.closing, Ordering::SeqCst);
+        self.flag.store(asked || self.is_closing(), Ordering::SeqCst);
     }
 
     /// The app closes: the running job stops and every later one starts cancelled.
     pub fn close(&self) {
-        self.lock().closing = true;
+        // Under the lock, as `start` reads it: a job starting now sees the close.
+        let _ids = self.lock();
+        self.closing.store(true, Ordering::SeqCst);
         self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the app is closing.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     /// The flag the library polls.

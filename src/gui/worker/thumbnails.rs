@@ -4,14 +4,18 @@
 //! media) the request goes to the worker, which answers it between its jobs as before.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
-use super::{Command, Event, ThumbKey, ThumbRequest, one_line, preview};
+use super::{Command, Event, Jobs, ThumbKey, ThumbRequest, one_line, preview};
 use crate::catalog::{self, Catalog};
+
+/// How long after a failed attempt the read-only connection is tried again (a library being
+/// created has no catalog yet; on read-only media it never opens).
+const RETRY_READER: Duration = Duration::from_secs(2);
 
 /// Answers thumbnail requests until `keys` closes or the app is `closing`.
 pub(super) fn serve(
@@ -20,16 +24,22 @@ pub(super) fn serve(
     events: Sender<Event>,
     ctx: Arc<OnceLock<egui::Context>>,
     worker: Sender<Command>,
-    closing: &AtomicBool,
+    jobs: &Jobs,
 ) {
     let mut reader: Option<Catalog> = None;
+    // When the reader cannot be opened, tried again at most every RETRY_READER (not on every
+    // thumbnail of a scrolling grid).
+    let mut failed_at: Option<Instant> = None;
     for (key, epoch) in keys {
         // Closing: the requests still queued are for a window that is gone.
-        if closing.load(Ordering::SeqCst) {
+        if jobs.is_closing() {
             return;
         }
         if matches!(key, ThumbKey::Artwork(_)) && reader.is_none() {
-            reader = Catalog::open_reader(&catalog).ok();
+            if failed_at.is_none_or(|t| t.elapsed() >= RETRY_READER) {
+                reader = Catalog::open_reader(&catalog).ok();
+                failed_at = reader.is_none().then(Instant::now);
+            }
             if reader.is_none() {
                 let _ = worker.send(Command::LoadThumbnail { key, epoch });
                 continue;
