@@ -1859,6 +1859,8 @@ fn stop_following_from_the_folder_tree_keeps_the_artworks() {
     drop(h);
     let lib = open(&dir, LibraryOptions::default());
     assert_eq!(lib.roots().unwrap(), [std::fs::canonicalize(&art).unwrap()]);
+    // The app's count above is its list from before; the catalog still holds all six.
+    assert_eq!(lib.catalog().counts(lib.model()).unwrap().ok, 6, "its artworks stay searchable");
 }
 
 /// With the map open, arrows, Enter and Space do not act on the grid hidden under it (no
